@@ -1,0 +1,549 @@
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+
+#define STORE_FORMAT     1
+#define PRUNE_PER_COMMIT 20000
+#define KEY_LEN          13
+
+struct store {
+    MDB_env *env;
+    MDB_dbi meta, kpis, buckets, sources;
+    int lock_fd;
+    size_t map_size;
+    /* Readers hold it shared for the life of a read transaction; the writer
+     * takes it exclusively to grow the map, which LMDB allows only while no
+     * transaction is active in the process. */
+    pthread_rwlock_t resize;
+};
+
+struct store_reader {
+    store_t *s;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    bool active;
+};
+
+/* LMDB error -> -errno at the boundary. */
+static int mdb_errno(int rc)
+{
+    switch (rc) {
+    case 0:
+        return 0;
+    case MDB_MAP_FULL:
+        return -ENOSPC;
+    case MDB_NOTFOUND:
+        return -ENOENT;
+    case MDB_READERS_FULL:
+        return -EAGAIN;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+        return -EIO;
+    default:
+        return rc > 0 ? -rc : -EIO;
+    }
+}
+
+static void key_encode(unsigned char *k, uint32_t id, res_t res, int64_t start)
+{
+    uint64_t u = (uint64_t)start ^ (UINT64_C(1) << 63);
+    k[0] = (unsigned char)(id >> 24);
+    k[1] = (unsigned char)(id >> 16);
+    k[2] = (unsigned char)(id >> 8);
+    k[3] = (unsigned char)id;
+    k[4] = (unsigned char)res;
+    for (int i = 0; i < 8; i++)
+        k[5 + i] = (unsigned char)(u >> (56 - 8 * i));
+}
+
+static int64_t key_start(const unsigned char *k)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++)
+        u = u << 8 | k[5 + i];
+    return (int64_t)(u ^ (UINT64_C(1) << 63));
+}
+
+static int lock_state_dir(const char *dir, int *fd_out, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/okrd.pid", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(e));
+        return -e;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "?";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        if (n > 0) {
+            pid[n] = '\0';
+            pid[strcspn(pid, "\n")] = '\0';
+        }
+        close(fd);
+        if (e == EWOULDBLOCK) {
+            snprintf(err, errlen,
+                     "state directory '%s' is in use by another okrd (pid %s); stop that one "
+                     "first, or give this one another daemon.state_dir",
+                     dir, pid);
+            return -EBUSY;
+        }
+        snprintf(err, errlen, "cannot lock '%s': %s", path, strerror(e));
+        return -e;
+    }
+    char buf[32];
+    int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len)
+        log_warn("event=pidfile_write_failed path=%s", path);
+    *fd_out = fd;
+    return 0;
+}
+
+static int mkdir_p(const char *dir)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
+        return -ENAMETOOLONG;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+                return -errno;
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+static int open_dbis(store_t *s, char *err, size_t errlen)
+{
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "kpis", MDB_CREATE, &s->kpis);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "buckets", MDB_CREATE, &s->buckets);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "sources", MDB_CREATE, &s->sources);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot open the databases: %s", mdb_strerror(rc));
+        if (txn != NULL)
+            mdb_txn_abort(txn);
+        return mdb_errno(rc);
+    }
+    MDB_val k = {6, "format"}, v;
+    rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        uint32_t fmt = STORE_FORMAT;
+        v = (MDB_val){sizeof fmt, &fmt};
+        rc = mdb_put(txn, s->meta, &k, &v, 0);
+    } else if (rc == 0) {
+        uint32_t fmt = 0;
+        if (v.mv_size == sizeof fmt)
+            memcpy(&fmt, v.mv_data, sizeof fmt);
+        if (fmt != STORE_FORMAT) {
+            snprintf(err, errlen,
+                     "the state directory holds data in format %u, this okrd reads format %u", fmt,
+                     STORE_FORMAT);
+            mdb_txn_abort(txn);
+            return -EPROTO;
+        }
+    }
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else
+        mdb_txn_abort(txn);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot initialise the databases: %s", mdb_strerror(rc));
+        return mdb_errno(rc);
+    }
+    return 0;
+}
+
+int store_open(store_t **out, const char *dir, uint64_t map_size_mb, bool sync, char *err,
+               size_t errlen)
+{
+    *out = NULL;
+    int rc = mkdir_p(dir);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot create state directory '%s': %s", dir, strerror(-rc));
+        return rc;
+    }
+    store_t *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    s->lock_fd = -1;
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&s->resize, &attr);
+    pthread_rwlockattr_destroy(&attr);
+
+    rc = lock_state_dir(dir, &s->lock_fd, err, errlen);
+    if (rc != 0)
+        goto fail;
+
+    /* Never map less than what the file already holds. */
+    s->map_size = (size_t)map_size_mb << 20;
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (stat(path, &st) == 0 && (size_t)st.st_size > s->map_size)
+        s->map_size = (size_t)st.st_size;
+
+    int mrc = mdb_env_create(&s->env);
+    if (mrc == 0)
+        mrc = mdb_env_set_maxdbs(s->env, 8);
+    if (mrc == 0)
+        mrc = mdb_env_set_mapsize(s->env, s->map_size);
+    if (mrc == 0)
+        mrc = mdb_env_open(s->env, dir, MDB_NOTLS | (sync ? 0 : MDB_NOSYNC), 0640);
+    if (mrc != 0) {
+        snprintf(err, errlen, "cannot open LMDB environment in '%s': %s", dir, mdb_strerror(mrc));
+        rc = mdb_errno(mrc);
+        goto fail;
+    }
+    rc = open_dbis(s, err, errlen);
+    if (rc != 0)
+        goto fail;
+    *out = s;
+    return 0;
+
+fail:
+    store_close(&s);
+    return rc;
+}
+
+void store_close(store_t **sp)
+{
+    if (sp == NULL || *sp == NULL)
+        return;
+    store_t *s = *sp;
+    if (s->env != NULL) {
+        mdb_env_sync(s->env, 1);
+        mdb_env_close(s->env);
+    }
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* releases the flock */
+    pthread_rwlock_destroy(&s->resize);
+    free(s);
+    *sp = NULL;
+}
+
+/* Double the map.  Called with no write transaction open. */
+static int grow_map(store_t *s)
+{
+    size_t want = s->map_size * 2;
+    pthread_rwlock_wrlock(&s->resize);
+    int rc = mdb_env_set_mapsize(s->env, want);
+    pthread_rwlock_unlock(&s->resize);
+    if (rc != 0) {
+        log_error("event=map_grow_failed size_mb=%zu error=\"%s\"", want >> 20, mdb_strerror(rc));
+        return mdb_errno(rc);
+    }
+    log_info("event=map_grown size_mb=%zu", want >> 20);
+    s->map_size = want;
+    return 0;
+}
+
+int store_assign_ids(store_t *s, kpi_def_t *kpis, int n)
+{
+    for (int attempt = 0;; attempt++) {
+        MDB_txn *txn;
+        int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+        if (rc != 0)
+            return mdb_errno(rc);
+        /* The next id is one past the largest ever given. */
+        uint32_t next = 1;
+        MDB_val k = {7, "next_id"}, v;
+        if (mdb_get(txn, s->meta, &k, &v) == 0 && v.mv_size == sizeof next)
+            memcpy(&next, v.mv_data, sizeof next);
+        for (int i = 0; i < n && rc == 0; i++) {
+            MDB_val nk = {strlen(kpis[i].name), kpis[i].name};
+            rc = mdb_get(txn, s->kpis, &nk, &v);
+            if (rc == 0 && v.mv_size == sizeof(uint32_t)) {
+                memcpy(&kpis[i].id, v.mv_data, sizeof(uint32_t));
+            } else if (rc == MDB_NOTFOUND) {
+                kpis[i].id = next++;
+                v = (MDB_val){sizeof(uint32_t), &kpis[i].id};
+                rc = mdb_put(txn, s->kpis, &nk, &v, 0);
+            } else if (rc == 0) {
+                rc = MDB_CORRUPTED;
+            }
+        }
+        if (rc == 0) {
+            v = (MDB_val){sizeof next, &next};
+            rc = mdb_put(txn, s->meta, &k, &v, 0);
+        }
+        if (rc == 0)
+            rc = mdb_txn_commit(txn);
+        else
+            mdb_txn_abort(txn);
+        if (rc == MDB_MAP_FULL && attempt < 8 && grow_map(s) == 0)
+            continue;
+        return mdb_errno(rc);
+    }
+}
+
+int store_load_sources(store_t *s, sources_t *src)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0)
+        return mdb_errno(rc);
+    rc = mdb_cursor_open(txn, s->sources, &cur);
+    MDB_val k, v;
+    for (int op = MDB_FIRST; rc == 0; op = MDB_NEXT) {
+        rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op);
+        if (rc != 0)
+            break;
+        if (v.mv_size != sizeof(source_rec_t) || k.mv_size > WIRE_MAX_SOURCE_ID)
+            continue;
+        source_ent_t *e = sources_get(src, k.mv_data, k.mv_size);
+        if (e == NULL) {
+            rc = ENOMEM;
+            break;
+        }
+        memcpy(&e->rec, v.mv_data, sizeof e->rec);
+    }
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        rc = 0;
+    mdb_txn_abort(txn);
+    return mdb_errno(rc);
+}
+
+typedef struct commit_ctx {
+    store_t *s;
+    MDB_txn *txn;
+} commit_ctx_t;
+
+static int put_bucket(void *ctx, const bucket_key_t *key, const agg_state_t *st)
+{
+    commit_ctx_t *c = ctx;
+    unsigned char kb[KEY_LEN];
+    key_encode(kb, key->kpi, (res_t)key->res, key->start);
+    MDB_val k = {KEY_LEN, kb}, v;
+    bucket_record_t rec = {BUCKET_RECORD_VERSION, 0, *st};
+    int rc = mdb_get(c->txn, c->s->buckets, &k, &v);
+    if (rc == 0 && v.mv_size == sizeof rec) {
+        memcpy(&rec, v.mv_data, sizeof rec);
+        agg_merge(&rec.state, st);
+    } else if (rc != 0 && rc != MDB_NOTFOUND) {
+        return rc;
+    }
+    v = (MDB_val){sizeof rec, &rec};
+    return mdb_put(c->txn, c->s->buckets, &k, &v, 0);
+}
+
+static int put_source(void *ctx, const source_ent_t *e)
+{
+    commit_ctx_t *c = ctx;
+    MDB_val k = {e->len, (void *)e->id}, v = {sizeof e->rec, (void *)&e->rec};
+    return mdb_put(c->txn, c->s->sources, &k, &v, 0);
+}
+
+/* Delete expired buckets: for each storage id and resolution, the keys from
+ * the start of that range up to prune[res]. */
+static int prune_buckets(store_t *s, MDB_txn *txn, const int64_t *prune)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->buckets, &cur);
+    if (rc != 0)
+        return rc;
+    int budget = PRUNE_PER_COMMIT;
+    MDB_val k, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0 && budget > 0) {
+        if (k.mv_size != KEY_LEN) {
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+            continue;
+        }
+        const unsigned char *kb = k.mv_data;
+        uint32_t id = (uint32_t)kb[0] << 24 | (uint32_t)kb[1] << 16 | (uint32_t)kb[2] << 8 | kb[3];
+        res_t res = (res_t)kb[4];
+        if (res < RES_COUNT && key_start(kb) < prune[res]) {
+            rc = mdb_cursor_del(cur, 0);
+            budget--;
+            /* After a delete the cursor already stands on the next item, and
+             * MDB_NEXT returns that one. */
+            if (rc == 0)
+                rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+            continue;
+        }
+        /* Skip to the next (id, res) range. */
+        unsigned char next[KEY_LEN];
+        if (res + 1 < RES_COUNT)
+            key_encode(next, id, res + 1, INT64_MIN);
+        else if (id < UINT32_MAX)
+            key_encode(next, id + 1, RES_MINUTE, INT64_MIN);
+        else
+            break;
+        k = (MDB_val){KEY_LEN, next};
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_commit(store_t *s, aggr_t *a, sources_t *src, const int64_t *prune)
+{
+    for (int attempt = 0;; attempt++) {
+        commit_ctx_t c = {s, NULL};
+        int rc = mdb_txn_begin(s->env, NULL, 0, &c.txn);
+        if (rc != 0)
+            return mdb_errno(rc);
+        rc = aggr_foreach(a, put_bucket, &c);
+        if (rc == 0)
+            rc = sources_foreach_dirty(src, put_source, &c);
+        if (rc == 0 && prune != NULL)
+            rc = prune_buckets(s, c.txn, prune);
+        if (rc == 0)
+            rc = mdb_txn_commit(c.txn);
+        else
+            mdb_txn_abort(c.txn);
+        if (rc == 0) {
+            aggr_clear(a);
+            sources_clean(src);
+            return 0;
+        }
+        if (rc == MDB_MAP_FULL && attempt < 8 && grow_map(s) == 0)
+            continue;
+        log_error("event=commit_failed error=\"%s\"", mdb_strerror(rc));
+        return mdb_errno(rc);
+    }
+}
+
+uint64_t store_db_bytes(store_t *s)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &st) != 0)
+        return 0;
+    return (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+}
+
+int store_reader_open(store_t *s, store_reader_t **out)
+{
+    store_reader_t *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return -ENOMEM;
+    r->s = s;
+    *out = r;
+    return 0;
+}
+
+void store_reader_close(store_reader_t **rp)
+{
+    if (rp == NULL || *rp == NULL)
+        return;
+    store_reader_t *r = *rp;
+    store_reader_end(r);
+    if (r->txn != NULL) {
+        mdb_cursor_close(r->cur);
+        mdb_txn_abort(r->txn);
+    }
+    free(r);
+    *rp = NULL;
+}
+
+int store_reader_begin(store_reader_t *r)
+{
+    if (r->active)
+        store_reader_end(r);
+    pthread_rwlock_rdlock(&r->s->resize);
+    int rc;
+    if (r->txn == NULL) {
+        rc = mdb_txn_begin(r->s->env, NULL, MDB_RDONLY, &r->txn);
+        if (rc == 0 && (rc = mdb_cursor_open(r->txn, r->s->buckets, &r->cur)) != 0) {
+            mdb_txn_abort(r->txn);
+            r->txn = NULL;
+        }
+    } else {
+        rc = mdb_txn_renew(r->txn);
+        if (rc == 0)
+            rc = mdb_cursor_renew(r->txn, r->cur);
+    }
+    if (rc != 0) {
+        pthread_rwlock_unlock(&r->s->resize);
+        return mdb_errno(rc);
+    }
+    r->active = true;
+    return 0;
+}
+
+void store_reader_end(store_reader_t *r)
+{
+    if (!r->active)
+        return;
+    mdb_txn_reset(r->txn);
+    pthread_rwlock_unlock(&r->s->resize);
+    r->active = false;
+}
+
+int store_read_merge(store_reader_t *r, uint32_t id, res_t res, int64_t from, int64_t to,
+                     agg_state_t *acc)
+{
+    if (from >= to)
+        return 0;
+    unsigned char kb[KEY_LEN], end[KEY_LEN];
+    key_encode(kb, id, res, from);
+    key_encode(end, id, res, to);
+    MDB_val k = {KEY_LEN, kb}, v;
+    int rc = mdb_cursor_get(r->cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0) {
+        if (k.mv_size != KEY_LEN || memcmp(k.mv_data, end, KEY_LEN) >= 0)
+            break;
+        if (v.mv_size == sizeof(bucket_record_t)) {
+            bucket_record_t rec;
+            memcpy(&rec, v.mv_data, sizeof rec);
+            agg_merge(acc, &rec.state);
+        }
+        rc = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT);
+    }
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : mdb_errno(rc);
+}
+
+int store_read_sources(store_reader_t *r, store_source_fn fn, void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(r->txn, r->s->sources, &cur);
+    if (rc != 0)
+        return mdb_errno(rc);
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (v.mv_size != sizeof(source_rec_t))
+            continue;
+        source_rec_t rec;
+        memcpy(&rec, v.mv_data, sizeof rec);
+        int frc = fn(ctx, k.mv_data, k.mv_size, &rec);
+        if (frc != 0) {
+            mdb_cursor_close(cur);
+            return frc;
+        }
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : mdb_errno(rc);
+}

@@ -1,0 +1,87 @@
+/*
+ * store.h - okrd's state in LMDB.
+ *
+ * One environment in daemon.state_dir, with these databases:
+ *   meta     "format" -> u32 version
+ *   kpis     KPI name -> u32 storage id (ids are never reused, so the data of
+ *            a removed KPI stays readable until retention expires)
+ *   buckets  [u32 id BE][u8 res][u64 start BE, sign-flipped] -> bucket_record_t
+ *   sources  source_id -> source_rec_t (last applied seq, last ts, gaps)
+ *
+ * One writer (the ingest thread) group-commits the dirty buckets and the
+ * dirty publisher records in one transaction, so de-duplication state and
+ * the aggregates it guards are always committed together.  Readers (the
+ * query thread) use their own read transactions: LMDB's MVCC lets them read
+ * the last commit while the writer builds the next one.
+ *
+ * Errors are returned as 0 / -errno; LMDB's codes are translated here
+ * (MDB_MAP_FULL never escapes: the map is grown and the commit retried).
+ */
+#ifndef OKR_STORE_H
+#define OKR_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aggregate.h"
+#include "bucket.h"
+#include "config.h"
+#include "sources.h"
+
+typedef struct store store_t;
+
+/*
+ * Open (creating if missing) the environment in dir.  A second process on
+ * the same dir is refused: -EBUSY with a message naming the holder's pid.
+ * On error, err receives a sentence that says what to do.
+ */
+int store_open(store_t **out, const char *dir, uint64_t map_size_mb, bool sync, char *err,
+               size_t errlen);
+
+/* Close; accepts NULL and sets *s to NULL.  No reader may be open. */
+void store_close(store_t **s);
+
+/* Give each KPI its persistent storage id (kpis[i].id), assigning new ids
+ * to names never seen before.  Writer thread only. */
+int store_assign_ids(store_t *s, kpi_def_t *kpis, int n);
+
+/* Load every publisher record into src (at start-up). */
+int store_load_sources(store_t *s, sources_t *src);
+
+/*
+ * Commit: merge every dirty bucket of a into its stored bucket, write every
+ * dirty publisher record of src, and, when prune is not NULL, delete buckets
+ * of resolution r that start before prune[r] (at most a bounded number per
+ * commit; the rest go in later ones).  All in one transaction, synced when
+ * the store was opened with sync.  On success clears a and marks src clean;
+ * on failure both are left as they were, so the caller can retry.
+ */
+int store_commit(store_t *s, aggr_t *a, sources_t *src, const int64_t *prune);
+
+/* Bytes of the map in use (pages used x page size). */
+uint64_t store_db_bytes(store_t *s);
+
+/* ---- readers ------------------------------------------------------------ */
+
+typedef struct store_reader store_reader_t;
+
+/* One reader per thread. */
+int store_reader_open(store_t *s, store_reader_t **out);
+void store_reader_close(store_reader_t **r);
+
+/* Start reading the latest commit; everything read until store_reader_end
+ * sees that one snapshot. */
+int store_reader_begin(store_reader_t *r);
+void store_reader_end(store_reader_t *r);
+
+/* Merge into acc the buckets of KPI id and resolution res whose start lies
+ * in [from, to). */
+int store_read_merge(store_reader_t *r, uint32_t id, res_t res, int64_t from, int64_t to,
+                     agg_state_t *acc);
+
+/* Call fn for every publisher record, in id order. */
+typedef int (*store_source_fn)(void *ctx, const char *id, size_t len, const source_rec_t *rec);
+int store_read_sources(store_reader_t *r, store_source_fn fn, void *ctx);
+
+#endif
