@@ -46,7 +46,7 @@ int64_t cal_ceil(const cal_t *c, res_t r, int64_t t);
 /* Calendar periods. */
 typedef enum period_unit {
     PER_DAY = 0,
-    PER_WEEK,    /* ISO week, Monday to Sunday */
+    PER_WEEK, /* ISO week, Monday to Sunday */
     PER_MONTH,
     PER_QUARTER, /* fiscal quarter */
     PER_YEAR,    /* fiscal year */

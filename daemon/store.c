@@ -314,6 +314,10 @@ int store_load_sources(store_t *s, sources_t *src)
     if (rc != 0)
         return mdb_errno(rc);
     rc = mdb_cursor_open(txn, s->sources, &cur);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return mdb_errno(rc);
+    }
     MDB_val k, v;
     for (int op = MDB_FIRST; rc == 0; op = MDB_NEXT) {
         rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op);
@@ -330,6 +334,7 @@ int store_load_sources(store_t *s, sources_t *src)
     }
     if (rc == 0 || rc == MDB_NOTFOUND)
         rc = 0;
+    mdb_cursor_close(cur); /* a read-only transaction does not free its cursors */
     mdb_txn_abort(txn);
     return mdb_errno(rc);
 }

@@ -1,0 +1,1020 @@
+/*
+ * config.c - okrd's configuration: defaults, parsing with libconfig 1.5,
+ * validation (SPEC section 5).
+ *
+ * Three steps, each with one job:
+ *
+ *   1. defaults: the const table settings[] says, for every scalar or list
+ *      setting, where it lives, its type and its default;
+ *   2. parse: walk the libconfig tree, match every key against the table
+ *      (unknown keys and wrong types are errors), and keep each value with
+ *      the line it came from, still untranslated;
+ *   3. validate: check ranges and cross-field rules, translate (durations,
+ *      offsets, log levels, aggregates) and build the config_t.
+ *
+ * Every step keeps going after an error, so one load reports every error.
+ * Errors are collected with their file and line and printed sorted by line.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/*
+ * libconfig's own handle is called config_t too; rename it while its header
+ * is read so that it does not clash with ours.
+ */
+#define config_t libconfig_t
+#include <libconfig.h>
+#undef config_t
+
+#include "config.h"
+#include "wire.h"
+
+/* A config file larger than this is refused rather than read. */
+#define CONFIG_MAX_FILE_BYTES (16 << 20)
+/* map_size_mb is multiplied by 2^20 by its users: keep that in an int64. */
+#define MAP_SIZE_MB_MAX (INT64_MAX >> 20)
+/* How much of a user-provided string an error message quotes. */
+#define SHOWN_MAX 64
+
+/* ---- 1. defaults ------------------------------------------------------ */
+
+typedef enum vtype { V_STRING, V_BOOL, V_INT, V_STRLIST } vtype_t;
+
+typedef enum slot {
+    S_STATE_DIR,
+    S_MAP_SIZE_MB,
+    S_COMMIT_INTERVAL_MS,
+    S_SYNC,
+    S_LOG_LEVEL,
+    S_INGEST_BIND,
+    S_INGEST_CONNECT,
+    S_INGEST_TOPICS,
+    S_MAX_MESSAGE_BYTES,
+    S_RCVHWM,
+    S_MAX_FUTURE_S,
+    S_QUERY_BIND,
+    S_CURVE,
+    S_SECRET_KEY_FILE,
+    S_AUTHORIZED_KEYS_DIR,
+    S_CHECKIN_KEYS_DIR,
+    S_RETENTION_MINUTE,
+    S_RETENTION_HOUR,
+    S_RETENTION_DAY,
+    S_UTC_OFFSET,
+    S_FISCAL_START_MONTH,
+    S_COUNT
+} slot_t;
+
+typedef struct setting_def {
+    const char *section;
+    const char *key;
+    vtype_t type;
+    const char *s;           /* V_STRING default; NULL: not set */
+    int64_t i;               /* V_INT default */
+    bool b;                  /* V_BOOL default */
+    const char *const *list; /* V_STRLIST default */
+    int nlist;
+} setting_def_t;
+
+static const char *const default_ingest_bind[] = {"tcp://127.0.0.1:7401"};
+static const char *const default_ingest_topics[] = {""};
+static const char *const default_query_bind[] = {"tcp://127.0.0.1:7402"};
+
+/* Every setting outside kpis, with its default (SPEC section 5). */
+static const setting_def_t settings[S_COUNT] = {
+    [S_STATE_DIR] = {"daemon", "state_dir", V_STRING, .s = "/var/lib/okrd"},
+    [S_MAP_SIZE_MB] = {"daemon", "map_size_mb", V_INT, .i = 1024},
+    [S_COMMIT_INTERVAL_MS] = {"daemon", "commit_interval_ms", V_INT, .i = 100},
+    [S_SYNC] = {"daemon", "sync", V_BOOL, .b = true},
+    [S_LOG_LEVEL] = {"daemon", "log_level", V_STRING, .s = "info"},
+    [S_INGEST_BIND] = {"ingest", "bind", V_STRLIST, .list = default_ingest_bind, .nlist = 1},
+    [S_INGEST_CONNECT] = {"ingest", "connect", V_STRLIST, .list = NULL, .nlist = 0},
+    [S_INGEST_TOPICS] = {"ingest", "topics", V_STRLIST, .list = default_ingest_topics, .nlist = 1},
+    [S_MAX_MESSAGE_BYTES] = {"ingest", "max_message_bytes", V_INT, .i = 1048576},
+    [S_RCVHWM] = {"ingest", "rcvhwm", V_INT, .i = 1000000},
+    [S_MAX_FUTURE_S] = {"ingest", "max_future_s", V_INT, .i = 300},
+    [S_QUERY_BIND] = {"query", "bind", V_STRLIST, .list = default_query_bind, .nlist = 1},
+    [S_CURVE] = {"security", "curve", V_BOOL, .b = false},
+    [S_SECRET_KEY_FILE] = {"security", "secret_key_file", V_STRING, .s = NULL},
+    [S_AUTHORIZED_KEYS_DIR] = {"security", "authorized_keys_dir", V_STRING, .s = NULL},
+    [S_CHECKIN_KEYS_DIR] = {"security", "checkin_keys_dir", V_STRING, .s = NULL},
+    [S_RETENTION_MINUTE] = {"retention", "minute", V_STRING, .s = "48h"},
+    [S_RETENTION_HOUR] = {"retention", "hour", V_STRING, .s = "90d"},
+    [S_RETENTION_DAY] = {"retention", "day", V_STRING, .s = "5y"},
+    [S_UTC_OFFSET] = {"time", "utc_offset", V_STRING, .s = "+00:00"},
+    [S_FISCAL_START_MONTH] = {"time", "fiscal_year_start_month", V_INT, .i = 1},
+};
+
+static const char *const sections[] = {"daemon",   "ingest",    "query",
+                                       "security", "retention", "time"};
+
+static const char *const kpi_kinds[] = {"leading", "lagging", "quantitative", "qualitative",
+                                        "financial"};
+
+/* KPI keys of the SPEC that this version does not implement. */
+static const char *const kpi_unsupported[] = {"formula", "where", "distinct", "quantiles",
+                                              "thresholds"};
+
+/* ---- the loader: what parse hands to validate ------------------------- */
+
+/* A setting as found in the file (line > 0) or as defaulted (line 0). */
+typedef struct value {
+    int line;
+    const char *file;
+    const char *s;
+    int64_t i;
+    bool b;
+    const config_setting_t *list; /* V_STRLIST read from the file */
+} value_t;
+
+/* One KPI group as found in the file; members NULL when absent. */
+typedef struct kpi_raw {
+    const config_setting_t *group;
+    const config_setting_t *name, *source, *unit, *description, *kind, *aggregate;
+} kpi_raw_t;
+
+typedef struct cerr {
+    const char *file; /* NULL: the main file */
+    int line;         /* 0: no line */
+    int seq;
+    char *msg;
+} cerr_t;
+
+typedef struct loader {
+    const char *path;
+    cerr_t *errs;
+    int nerrs, cap;
+    bool oom;
+    value_t v[S_COUNT];
+    kpi_raw_t *kpis;
+    int nkpis;
+    /* lines of the main file with an integer libconfig mangled: range
+     * errors about them would only quote the mangled value */
+    int mangled[32];
+    int nmangled;
+} loader_t;
+
+static void add_error(loader_t *ld, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_error(loader_t *ld, const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+    if (ld->nerrs == ld->cap) {
+        int cap = ld->cap ? 2 * ld->cap : 16;
+        cerr_t *e = realloc(ld->errs, (size_t)cap * sizeof *e);
+        if (!e) {
+            ld->oom = true;
+            return;
+        }
+        ld->errs = e;
+        ld->cap = cap;
+    }
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0) {
+        ld->oom = true;
+        va_end(ap);
+        return;
+    }
+    va_end(ap);
+    if (file && strcmp(file, ld->path) == 0)
+        file = NULL;
+    ld->errs[ld->nerrs] = (cerr_t){file, line, ld->nerrs, msg};
+    ld->nerrs++;
+}
+
+/*
+ * An error about setting s, at its file and line.  libconfig records a
+ * setting's line when the parser reduces it, i.e. after reading the next
+ * token: the last element of a list written over several lines gets the
+ * line of the closing bracket.
+ */
+#define err_at(ld, s, ...)                                                                         \
+    add_error((ld), config_setting_source_file(s), (int)config_setting_source_line(s), __VA_ARGS__)
+
+/* An error about a value, at its line (or without one, for a default). */
+#define err_val(ld, val, ...) add_error((ld), (val)->file, (val)->line, __VA_ARGS__)
+
+/*
+ * A user-provided string made safe to quote in a one-line message: control
+ * characters become '?', and it is cut to SHOWN_MAX bytes.
+ */
+static const char *shown(const char *s, char buf[SHOWN_MAX + 4])
+{
+    size_t i = 0;
+    if (!s)
+        s = "";
+    for (; s[i] && i < SHOWN_MAX; i++)
+        buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    if (s[i]) {
+        memcpy(buf + i, "...", 3);
+        i += 3;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+static char *xstrdup(loader_t *ld, const char *s)
+{
+    char *d = strdup(s ? s : "");
+    if (!d)
+        ld->oom = true;
+    return d;
+}
+
+/* ---- reading the file ------------------------------------------------- */
+
+/*
+ * Read the whole file, so that an unreadable file gets a clear message
+ * (libconfig only says "file I/O error").  Returns the text or NULL with errno.
+ */
+static char *read_text(const char *path, size_t *len)
+{
+    struct stat st;
+    char *text = NULL;
+    size_t n = 0, cap = 0;
+    int e;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    if (fstat(fileno(f), &st) != 0)
+        goto fail;
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        goto fail;
+    }
+    for (;;) {
+        if (n + 1 >= cap) {
+            char *t;
+            if (cap >= CONFIG_MAX_FILE_BYTES) {
+                errno = EFBIG;
+                goto fail;
+            }
+            cap = cap ? 2 * cap : 4096;
+            t = realloc(text, cap);
+            if (!t)
+                goto fail;
+            text = t;
+        }
+        size_t r = fread(text + n, 1, cap - 1 - n, f);
+        n += r;
+        if (r == 0) {
+            if (ferror(f)) {
+                errno = EIO;
+                goto fail;
+            }
+            break;
+        }
+    }
+    text[n] = '\0';
+    fclose(f);
+    *len = n;
+    return text;
+fail:
+    e = errno;
+    free(text);
+    fclose(f);
+    errno = e;
+    return NULL;
+}
+
+/*
+ * libconfig 1.5 silently wraps an integer literal that does not fit in 32
+ * bits unless it has the L suffix (3000000000 reads as -1294967296).  Find
+ * such literals in the text, skipping comments, strings and names, so that
+ * they are reported instead of used.
+ */
+static void scan_int_literals(loader_t *ld, const char *t, size_t len)
+{
+    int line = 1;
+    size_t i = 0;
+    while (i < len) {
+        char ch = t[i];
+        if (ch == '\n') {
+            line++;
+            i++;
+        } else if (ch == '#' || (ch == '/' && i + 1 < len && t[i + 1] == '/')) {
+            while (i < len && t[i] != '\n')
+                i++;
+        } else if (ch == '/' && i + 1 < len && t[i + 1] == '*') {
+            for (i += 2; i < len && !(t[i] == '*' && i + 1 < len && t[i + 1] == '/'); i++)
+                if (t[i] == '\n')
+                    line++;
+            i += 2;
+        } else if (ch == '"') {
+            for (i++; i < len && t[i] != '"'; i++) {
+                if (t[i] == '\\' && i + 1 < len)
+                    i++;
+                if (t[i] == '\n')
+                    line++;
+            }
+            i++;
+        } else if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '*' || ch == '_') {
+            while (i < len &&
+                   (t[i] == '-' || t[i] == '_' || t[i] == '*' || (t[i] >= '0' && t[i] <= '9') ||
+                    (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z')))
+                i++;
+        } else if ((ch >= '0' && ch <= '9') || ((ch == '-' || ch == '+') && i + 1 < len &&
+                                                t[i + 1] >= '0' && t[i + 1] <= '9')) {
+            size_t start = i;
+            bool neg = ch == '-', hex = false, over = false, is64;
+            uint64_t acc = 0;
+            if (ch == '-' || ch == '+')
+                i++;
+            if (t[i] == '0' && i + 2 < len && (t[i + 1] == 'x' || t[i + 1] == 'X')) {
+                hex = true;
+                i += 2;
+            }
+            for (; i < len; i++) {
+                int d;
+                if (t[i] >= '0' && t[i] <= '9')
+                    d = t[i] - '0';
+                else if (hex && t[i] >= 'a' && t[i] <= 'f')
+                    d = t[i] - 'a' + 10;
+                else if (hex && t[i] >= 'A' && t[i] <= 'F')
+                    d = t[i] - 'A' + 10;
+                else
+                    break;
+                if (__builtin_mul_overflow(acc, hex ? 16u : 10u, &acc) ||
+                    __builtin_add_overflow(acc, (uint64_t)d, &acc))
+                    over = true;
+            }
+            if (!hex && i < len && (t[i] == '.' || t[i] == 'e' || t[i] == 'E')) {
+                /* a float: never wrapped */
+                for (; i < len; i++) {
+                    if ((t[i] == '+' || t[i] == '-') && (t[i - 1] == 'e' || t[i - 1] == 'E'))
+                        continue;
+                    if (!((t[i] >= '0' && t[i] <= '9') || t[i] == '.' || t[i] == 'e' ||
+                          t[i] == 'E'))
+                        break;
+                }
+                continue;
+            }
+            is64 = i < len && t[i] == 'L';
+            if (over || acc > (uint64_t)INT64_MAX + neg ||
+                (!is64 && acc > (uint64_t)INT32_MAX + neg)) {
+                char lit[SHOWN_MAX + 4];
+                size_t n = i - start < SHOWN_MAX ? i - start : SHOWN_MAX;
+                memcpy(lit, t + start, n);
+                lit[n] = '\0';
+                if (ld->nmangled < (int)(sizeof ld->mangled / sizeof *ld->mangled))
+                    ld->mangled[ld->nmangled++] = line;
+                if (over || acc > (uint64_t)INT64_MAX + neg)
+                    add_error(ld, NULL, line, "integer %s is out of range", lit);
+                else
+                    add_error(ld, NULL, line,
+                              "integer %s is too large for 32 bits: write %sL for a 64-bit "
+                              "integer",
+                              lit, lit);
+            }
+        } else {
+            i++;
+        }
+    }
+}
+
+/* ---- 2. parse --------------------------------------------------------- */
+
+static const char *type_name(vtype_t t)
+{
+    switch (t) {
+    case V_STRING:
+        return "a string";
+    case V_BOOL:
+        return "true or false";
+    case V_INT:
+        return "an integer";
+    case V_STRLIST:
+        return "an array of strings";
+    }
+    return "?";
+}
+
+/* Read one table setting from s into ld->v[k], checking its type. */
+static void parse_setting(loader_t *ld, slot_t k, const config_setting_t *s)
+{
+    const setting_def_t *d = &settings[k];
+    value_t *v = &ld->v[k];
+    int t = config_setting_type(s);
+    bool ok = false;
+
+    switch (d->type) {
+    case V_STRING:
+        if ((ok = t == CONFIG_TYPE_STRING))
+            v->s = config_setting_get_string(s);
+        break;
+    case V_BOOL:
+        if ((ok = t == CONFIG_TYPE_BOOL))
+            v->b = config_setting_get_bool(s) != 0;
+        break;
+    case V_INT:
+        if ((ok = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64))
+            v->i = config_setting_get_int64(s);
+        break;
+    case V_STRLIST:
+        ok = t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST;
+        for (int j = 0; ok && j < config_setting_length(s); j++) {
+            const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
+            if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+                err_at(ld, e, "%s.%s must be an array of strings", d->section, d->key);
+                return;
+            }
+        }
+        if (ok)
+            v->list = s;
+        break;
+    }
+    if (!ok) {
+        err_at(ld, s, "%s.%s must be %s", d->section, d->key, type_name(d->type));
+        return;
+    }
+    v->line = (int)config_setting_source_line(s);
+    v->file = config_setting_source_file(s);
+}
+
+static void parse_section(loader_t *ld, const char *section, const config_setting_t *grp)
+{
+    if (config_setting_type(grp) != CONFIG_TYPE_GROUP) {
+        err_at(ld, grp, "%s must be a group ({ ... })", section);
+        return;
+    }
+    for (int j = 0; j < config_setting_length(grp); j++) {
+        const config_setting_t *s = config_setting_get_elem(grp, (unsigned)j);
+        const char *key = config_setting_name(s);
+        int k;
+        for (k = 0; k < S_COUNT; k++)
+            if (strcmp(settings[k].section, section) == 0 && strcmp(settings[k].key, key) == 0)
+                break;
+        if (k == S_COUNT)
+            err_at(ld, s, "unknown key '%s' in %s", key, section);
+        else
+            parse_setting(ld, (slot_t)k, s);
+    }
+}
+
+/* A name for a KPI in messages: "kpi 'x'", or "kpi #3" before it has one. */
+static const char *kpi_label(const config_setting_t *group, int idx, char *buf, size_t len)
+{
+    const config_setting_t *n = config_setting_get_member(group, "name");
+    char tmp[SHOWN_MAX + 4];
+    if (n && config_setting_type(n) == CONFIG_TYPE_STRING)
+        snprintf(buf, len, "kpi '%s'", shown(config_setting_get_string(n), tmp));
+    else
+        snprintf(buf, len, "kpi #%d", idx + 1);
+    return buf;
+}
+
+static void parse_kpi(loader_t *ld, const config_setting_t *g, int idx)
+{
+    kpi_raw_t *r = &ld->kpis[ld->nkpis++];
+    char label[SHOWN_MAX + 32];
+
+    *r = (kpi_raw_t){.group = g};
+    kpi_label(g, idx, label, sizeof label);
+    for (int j = 0; j < config_setting_length(g); j++) {
+        const config_setting_t *s = config_setting_get_elem(g, (unsigned)j);
+        const char *key = config_setting_name(s);
+        const config_setting_t **slot = NULL;
+        bool unsupported = false;
+
+        if (strcmp(key, "name") == 0)
+            slot = &r->name;
+        else if (strcmp(key, "source") == 0)
+            slot = &r->source;
+        else if (strcmp(key, "unit") == 0)
+            slot = &r->unit;
+        else if (strcmp(key, "description") == 0)
+            slot = &r->description;
+        else if (strcmp(key, "kind") == 0)
+            slot = &r->kind;
+        else if (strcmp(key, "aggregate") == 0)
+            slot = &r->aggregate;
+        for (size_t u = 0; u < sizeof kpi_unsupported / sizeof *kpi_unsupported; u++)
+            if (strcmp(key, kpi_unsupported[u]) == 0)
+                unsupported = true;
+
+        if (slot) {
+            if (config_setting_type(s) != CONFIG_TYPE_STRING)
+                err_at(ld, s, "%s: '%s' must be a string", label, key);
+            else
+                *slot = s;
+        } else if (unsupported) {
+            /* "distinct = false" and "quantiles = false" ask for what this
+             * version does anyway (no sketch), so they are accepted. */
+            if (config_setting_type(s) == CONFIG_TYPE_BOOL && !config_setting_get_bool(s) &&
+                (strcmp(key, "distinct") == 0 || strcmp(key, "quantiles") == 0))
+                continue;
+            err_at(ld, s, "%s: '%s' is not supported by this version of okrd", label, key);
+        } else {
+            err_at(ld, s, "unknown key '%s' in %s", key, label);
+        }
+    }
+}
+
+static void parse_kpis(loader_t *ld, const config_setting_t *list)
+{
+    int t = config_setting_type(list), n = config_setting_length(list);
+    if (t != CONFIG_TYPE_LIST && t != CONFIG_TYPE_ARRAY) {
+        err_at(ld, list, "kpis must be a list of groups: ( { name = ...; }, ... )");
+        return;
+    }
+    if (n == 0)
+        return;
+    ld->kpis = calloc((size_t)n, sizeof *ld->kpis);
+    if (!ld->kpis) {
+        ld->oom = true;
+        return;
+    }
+    for (int j = 0; j < n; j++) {
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)j);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+            err_at(ld, g, "kpis: element #%d must be a group ({ name = ...; })", j + 1);
+        else
+            parse_kpi(ld, g, j);
+    }
+}
+
+static void parse(loader_t *ld, const config_setting_t *root)
+{
+    for (int j = 0; j < config_setting_length(root); j++) {
+        const config_setting_t *s = config_setting_get_elem(root, (unsigned)j);
+        const char *key = config_setting_name(s);
+        size_t k;
+        for (k = 0; k < sizeof sections / sizeof *sections; k++)
+            if (strcmp(key, sections[k]) == 0)
+                break;
+        if (k < sizeof sections / sizeof *sections)
+            parse_section(ld, sections[k], s);
+        else if (strcmp(key, "kpis") == 0)
+            parse_kpis(ld, s);
+        else if (strcmp(key, "objectives") == 0)
+            err_at(ld, s, "objectives are not supported by this version of okrd");
+        else
+            err_at(ld, s, "unknown key '%s' at top level", key);
+    }
+}
+
+/* ---- 3. validate ------------------------------------------------------ */
+
+/* Copy a list value (from the file, or its default) into a strlist_t. */
+static void copy_list(loader_t *ld, slot_t k, strlist_t *out)
+{
+    const value_t *v = &ld->v[k];
+    int n = v->list ? config_setting_length(v->list) : settings[k].nlist;
+    out->n = 0;
+    out->v = NULL;
+    if (n == 0)
+        return;
+    out->v = calloc((size_t)n, sizeof *out->v);
+    if (!out->v) {
+        ld->oom = true;
+        return;
+    }
+    for (int j = 0; j < n; j++) {
+        const char *s =
+            v->list ? config_setting_get_string_elem(v->list, (unsigned)j) : settings[k].list[j];
+        out->v[out->n++] = xstrdup(ld, s);
+    }
+}
+
+/* The file and line of element j of a list value; the list's own for a default. */
+static void elem_pos(const value_t *v, int j, const char **file, int *line)
+{
+    *file = v->file;
+    *line = v->line;
+    if (v->list) {
+        const config_setting_t *e = config_setting_get_elem(v->list, (unsigned)j);
+        if (e) {
+            *file = config_setting_source_file(e);
+            *line = (int)config_setting_source_line(e);
+        }
+    }
+}
+
+static void check_endpoints(loader_t *ld, slot_t k, const strlist_t *l)
+{
+    char buf[SHOWN_MAX + 4];
+    for (int j = 0; j < l->n; j++) {
+        const char *file;
+        int line;
+        if (l->v[j] && l->v[j][0] && strstr(l->v[j], "://"))
+            continue;
+        elem_pos(&ld->v[k], j, &file, &line);
+        add_error(ld, file, line,
+                  "%s.%s: '%s' is not an endpoint (expected e.g. tcp://127.0.0.1:7401)",
+                  settings[k].section, settings[k].key, shown(l->v[j], buf));
+    }
+}
+
+/* True if v was read from a line where an integer literal was mangled. */
+static bool mangled(const loader_t *ld, const value_t *v)
+{
+    if (v->line == 0 || (v->file && strcmp(v->file, ld->path) != 0))
+        return false;
+    for (int j = 0; j < ld->nmangled; j++)
+        if (ld->mangled[j] == v->line)
+            return true;
+    return false;
+}
+
+/* Check an integer setting against [min, max] and return it. */
+static int64_t int_in(loader_t *ld, slot_t k, int64_t min, int64_t max)
+{
+    const value_t *v = &ld->v[k];
+    if (v->i < min || v->i > max) {
+        if (mangled(ld, v))
+            return min;
+        if (max == INT64_MAX)
+            err_val(ld, v, "%s.%s must be at least %" PRId64 " (got %" PRId64 ")",
+                    settings[k].section, settings[k].key, min, v->i);
+        else
+            err_val(ld, v, "%s.%s must be between %" PRId64 " and %" PRId64 " (got %" PRId64 ")",
+                    settings[k].section, settings[k].key, min, max, v->i);
+        return min;
+    }
+    return v->i;
+}
+
+/* A string setting copied, or NULL when it is neither set nor defaulted. */
+static char *copy_str(loader_t *ld, slot_t k)
+{
+    return ld->v[k].s ? xstrdup(ld, ld->v[k].s) : NULL;
+}
+
+static void validate_retention(loader_t *ld, config_t *c)
+{
+    static const char *const least[RES_COUNT] = {"1m", "1h", "1d"};
+    char buf[SHOWN_MAX + 4];
+    bool ok = true;
+    for (int r = 0; r < RES_COUNT; r++) {
+        const value_t *v = &ld->v[S_RETENTION_MINUTE + r];
+        if (cal_parse_duration(v->s, &c->retention[r]) != 0) {
+            err_val(ld, v, "retention.%s: '%s' is not a duration (expected e.g. 48h, 90d, 5y)",
+                    res_name((res_t)r), shown(v->s, buf));
+            ok = false;
+        } else if (c->retention[r] < res_ms((res_t)r)) {
+            err_val(ld, v, "retention.%s must be at least %s (got '%s')", res_name((res_t)r),
+                    least[r], shown(v->s, buf));
+            ok = false;
+        }
+    }
+    for (int r = 0; ok && r + 1 < RES_COUNT; r++) {
+        const value_t *a = &ld->v[S_RETENTION_MINUTE + r], *b = &ld->v[S_RETENTION_MINUTE + r + 1];
+        char bufb[SHOWN_MAX + 4];
+        if (c->retention[r] > c->retention[r + 1])
+            /* report where the later of the two is set: at least one is */
+            err_val(ld, a->line > b->line ? a : b,
+                    "retention.%s ('%s') must not be longer than retention.%s ('%s')",
+                    res_name((res_t)r), shown(a->s, buf), res_name((res_t)(r + 1)),
+                    shown(b->s, bufb));
+    }
+}
+
+static bool valid_topic(const char *s)
+{
+    return s && wire_topic_valid(s, strlen(s));
+}
+
+static void validate_kpis(loader_t *ld, config_t *c)
+{
+    char buf[SHOWN_MAX + 4], b2[SHOWN_MAX + 4];
+    if (ld->nkpis == 0)
+        return;
+    c->kpis = calloc((size_t)ld->nkpis, sizeof *c->kpis);
+    if (!c->kpis) {
+        ld->oom = true;
+        return;
+    }
+    for (int j = 0; j < ld->nkpis; j++) {
+        const kpi_raw_t *r = &ld->kpis[j];
+        kpi_def_t *k;
+        const char *name, *agg;
+
+        if (!r->name) {
+            /* a wrongly typed name was reported by parse already */
+            if (!config_setting_get_member(r->group, "name"))
+                err_at(ld, r->group, "kpi #%d has no name", config_setting_index(r->group) + 1);
+            continue;
+        }
+        name = config_setting_get_string(r->name);
+        if (!valid_topic(name)) {
+            err_at(ld, r->name, "kpi '%s': the name must be 1-200 bytes of [A-Za-z0-9_.:/-]",
+                   shown(name, buf));
+            continue;
+        }
+        for (int i = 0; i < c->nkpis; i++) {
+            if (c->kpis[i].name && strcmp(c->kpis[i].name, name) == 0) {
+                err_at(ld, r->group, "kpi '%s' is defined twice (first at line %d)",
+                       shown(name, buf), c->kpis[i].line);
+                break;
+            }
+        }
+
+        k = &c->kpis[c->nkpis++];
+        k->line = (int)config_setting_source_line(r->group);
+        k->name = xstrdup(ld, name);
+        k->source = xstrdup(ld, r->source ? config_setting_get_string(r->source) : name);
+        k->unit = xstrdup(ld, r->unit ? config_setting_get_string(r->unit) : "");
+        k->description =
+            xstrdup(ld, r->description ? config_setting_get_string(r->description) : "");
+        k->kind = xstrdup(ld, r->kind ? config_setting_get_string(r->kind) : "");
+        k->aggregate = (agg_spec_t){AGG_SUM, 0};
+
+        if (r->source && !valid_topic(k->source))
+            err_at(ld, r->source,
+                   "kpi '%s': source '%s' is not a valid source name (1-200 bytes of "
+                   "[A-Za-z0-9_.:/-])",
+                   shown(name, buf), shown(k->source, b2));
+        if (r->kind && k->kind) {
+            size_t i;
+            for (i = 0; i < sizeof kpi_kinds / sizeof *kpi_kinds; i++)
+                if (strcmp(k->kind, kpi_kinds[i]) == 0)
+                    break;
+            if (i == sizeof kpi_kinds / sizeof *kpi_kinds)
+                err_at(ld, r->kind,
+                       "kpi '%s': kind must be one of leading, lagging, quantitative, "
+                       "qualitative, financial (got '%s')",
+                       shown(name, buf), shown(k->kind, b2));
+        }
+        if (!r->aggregate)
+            continue;
+        agg = config_setting_get_string(r->aggregate);
+        if (agg_parse(agg, &k->aggregate) != 0)
+            err_at(ld, r->aggregate,
+                   "kpi '%s': unknown aggregate '%s' (count, sum, avg, min, max, last, stddev, "
+                   "rate)",
+                   shown(name, buf), shown(agg, b2));
+        else if (k->aggregate.kind == AGG_DISTINCT)
+            err_at(ld, r->aggregate,
+                   "kpi '%s': aggregate 'distinct' needs distinct = true, which this version "
+                   "of okrd does not support",
+                   shown(name, buf));
+        else if (k->aggregate.kind == AGG_QUANTILE)
+            err_at(ld, r->aggregate,
+                   "kpi '%s': aggregate '%s' needs quantiles = true, which this version of okrd "
+                   "does not support",
+                   shown(name, buf), shown(agg, b2));
+    }
+}
+
+static void validate(loader_t *ld, config_t *c)
+{
+    char buf[SHOWN_MAX + 4];
+    const value_t *v;
+
+    /* daemon */
+    v = &ld->v[S_STATE_DIR];
+    if (!v->s || !v->s[0])
+        err_val(ld, v, "daemon.state_dir must not be empty");
+    c->daemon.state_dir = copy_str(ld, S_STATE_DIR);
+    c->daemon.map_size_mb = (uint64_t)int_in(ld, S_MAP_SIZE_MB, 1, MAP_SIZE_MB_MAX);
+    c->daemon.commit_interval_ms = (int)int_in(ld, S_COMMIT_INTERVAL_MS, 1, 60000);
+    c->daemon.sync = ld->v[S_SYNC].b;
+    v = &ld->v[S_LOG_LEVEL];
+    if (log_level_parse(v->s, &c->daemon.log_level) != 0)
+        err_val(ld, v, "daemon.log_level must be one of error, warn, info, debug (got '%s')",
+                shown(v->s, buf));
+
+    /* ingest */
+    copy_list(ld, S_INGEST_BIND, &c->ingest.bind);
+    copy_list(ld, S_INGEST_CONNECT, &c->ingest.connect);
+    copy_list(ld, S_INGEST_TOPICS, &c->ingest.topics);
+    check_endpoints(ld, S_INGEST_BIND, &c->ingest.bind);
+    check_endpoints(ld, S_INGEST_CONNECT, &c->ingest.connect);
+    if (c->ingest.bind.n + c->ingest.connect.n == 0) {
+        const value_t *b = &ld->v[S_INGEST_BIND], *cn = &ld->v[S_INGEST_CONNECT];
+        err_val(ld, b->line > cn->line ? b : cn,
+                "ingest needs at least one endpoint in ingest.bind or ingest.connect");
+    }
+    if (c->ingest.topics.n == 0)
+        err_val(ld, &ld->v[S_INGEST_TOPICS],
+                "ingest.topics must not be empty (use [ \"\" ] to subscribe to every source)");
+    for (int j = 0; j < c->ingest.topics.n; j++) {
+        const char *t = c->ingest.topics.v[j], *file;
+        int line;
+        if (!t || !t[0] || valid_topic(t))
+            continue;
+        elem_pos(&ld->v[S_INGEST_TOPICS], j, &file, &line);
+        add_error(ld, file, line,
+                  "ingest.topics: '%s' is not a source name prefix ([A-Za-z0-9_.:/-], at most "
+                  "200 bytes)",
+                  shown(t, buf));
+    }
+    v = &ld->v[S_MAX_MESSAGE_BYTES];
+    c->ingest.max_message_bytes = v->i;
+    if (v->i != -1 && v->i < 64 && !mangled(ld, v))
+        err_val(ld, v,
+                "ingest.max_message_bytes must be at least 64, or -1 for no limit (got %" PRId64
+                ")",
+                v->i);
+    c->ingest.rcvhwm = (int)int_in(ld, S_RCVHWM, 0, INT_MAX);
+    c->ingest.max_future_s = (int)int_in(ld, S_MAX_FUTURE_S, 0, INT_MAX);
+
+    /* query */
+    copy_list(ld, S_QUERY_BIND, &c->query.bind);
+    check_endpoints(ld, S_QUERY_BIND, &c->query.bind);
+    if (c->query.bind.n == 0)
+        err_val(ld, &ld->v[S_QUERY_BIND], "query.bind needs at least one endpoint");
+
+    /* security */
+    c->security.curve = ld->v[S_CURVE].b;
+    if (c->security.curve)
+        err_val(ld, &ld->v[S_CURVE], "security.curve is not supported by this version of okrd");
+    c->security.secret_key_file = copy_str(ld, S_SECRET_KEY_FILE);
+    c->security.authorized_keys_dir = copy_str(ld, S_AUTHORIZED_KEYS_DIR);
+    c->security.checkin_keys_dir = copy_str(ld, S_CHECKIN_KEYS_DIR);
+
+    /* retention, time */
+    validate_retention(ld, c);
+    c->cal = CAL_DEFAULT;
+    v = &ld->v[S_UTC_OFFSET];
+    if (cal_parse_offset(v->s, &c->cal.utc_offset_s) != 0 || c->cal.utc_offset_s < -18 * 3600 ||
+        c->cal.utc_offset_s > 18 * 3600) {
+        err_val(ld, v,
+                "time.utc_offset must be +HH:MM or -HH:MM within 18:00 of UTC, or Z (got '%s')",
+                shown(v->s, buf));
+        c->cal.utc_offset_s = 0;
+    }
+    c->cal.fiscal_start_month = (int)int_in(ld, S_FISCAL_START_MONTH, 1, 12);
+
+    validate_kpis(ld, c);
+}
+
+/* ---- putting it together ---------------------------------------------- */
+
+static void free_list(strlist_t *l)
+{
+    for (int j = 0; j < l->n; j++)
+        free(l->v[j]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static void config_free(config_t *c)
+{
+    if (!c)
+        return;
+    free(c->path);
+    free(c->daemon.state_dir);
+    free_list(&c->ingest.bind);
+    free_list(&c->ingest.connect);
+    free_list(&c->ingest.topics);
+    free_list(&c->query.bind);
+    free(c->security.secret_key_file);
+    free(c->security.authorized_keys_dir);
+    free(c->security.checkin_keys_dir);
+    for (int j = 0; j < c->nkpis; j++) {
+        kpi_def_t *k = &c->kpis[j];
+        free(k->name);
+        free(k->source);
+        free(k->unit);
+        free(k->description);
+        free(k->kind);
+    }
+    free(c->kpis);
+    free(c);
+}
+
+static int cerr_cmp(const void *a, const void *b)
+{
+    const cerr_t *x = a, *y = b;
+    /* the main file first, then included files by name; by line within a file */
+    if (x->file != y->file) {
+        if (!x->file || !y->file)
+            return x->file ? 1 : -1;
+        int s = strcmp(x->file, y->file);
+        if (s)
+            return s;
+    }
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The collected errors as "FILE:LINE: message\n" lines; frees them. */
+static char *format_errors(loader_t *ld)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    qsort(ld->errs, (size_t)ld->nerrs, sizeof *ld->errs, cerr_cmp);
+    f = open_memstream(&text, &len);
+    for (int j = 0; j < ld->nerrs; j++) {
+        const cerr_t *e = &ld->errs[j];
+        if (f) {
+            if (e->line > 0)
+                fprintf(f, "%s:%d: %s\n", e->file ? e->file : ld->path, e->line, e->msg);
+            else
+                fprintf(f, "%s: %s\n", e->file ? e->file : ld->path, e->msg);
+        }
+        free(e->msg);
+    }
+    if (f && ld->oom)
+        fprintf(f, "%s: out of memory\n", ld->path);
+    if (f && fclose(f) != 0) {
+        free(text);
+        text = NULL;
+    }
+    free(ld->errs);
+    ld->errs = NULL;
+    ld->nerrs = ld->cap = 0;
+    return text;
+}
+
+int config_load(const char *path, config_t **out, char **errors)
+{
+    loader_t ld = {.path = path};
+    libconfig_t lc;
+    config_t *c = NULL;
+    char *text;
+    size_t len = 0;
+    bool lc_ok;
+
+    *out = NULL;
+    if (errors)
+        *errors = NULL;
+
+    text = read_text(path, &len);
+    if (!text) {
+        if (errors && asprintf(errors, "%s: cannot read: %s\n", path, strerror(errno)) < 0)
+            *errors = NULL;
+        return -1;
+    }
+
+    for (int k = 0; k < S_COUNT; k++)
+        ld.v[k] = (value_t){.s = settings[k].s, .i = settings[k].i, .b = settings[k].b};
+
+    config_init(&lc);
+    lc_ok = config_read_file(&lc, path) == CONFIG_TRUE;
+    if (!lc_ok) {
+        if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
+            add_error(&ld, NULL, 0, "cannot read: %s", config_error_text(&lc));
+        else
+            add_error(&ld, config_error_file(&lc), config_error_line(&lc), "%s",
+                      config_error_text(&lc));
+    } else {
+        scan_int_literals(&ld, text, len);
+        parse(&ld, config_root_setting(&lc));
+        c = calloc(1, sizeof *c);
+        if (c) {
+            c->refs = 1;
+            c->path = xstrdup(&ld, path);
+            validate(&ld, c);
+        } else {
+            ld.oom = true;
+        }
+    }
+    free(text);
+
+    if (ld.nerrs > 0 || ld.oom) {
+        char *msg = format_errors(&ld);
+        if (errors)
+            *errors = msg;
+        else
+            free(msg);
+        config_free(c);
+        c = NULL;
+    }
+    /* the error texts point into lc: destroy it only now */
+    config_destroy(&lc);
+    free(ld.kpis);
+    if (!c)
+        return -1;
+    *out = c;
+    return 0;
+}
+
+const kpi_def_t *config_kpi(const config_t *c, const char *name)
+{
+    if (!c || !name)
+        return NULL;
+    for (int j = 0; j < c->nkpis; j++)
+        if (strcmp(c->kpis[j].name, name) == 0)
+            return &c->kpis[j];
+    return NULL;
+}
+
+config_t *config_ref(config_t *c)
+{
+    if (c)
+        __atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+    return c;
+}
+
+void config_unref(config_t **cp)
+{
+    if (!cp || !*cp)
+        return;
+    if (__atomic_sub_fetch(&(*cp)->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        config_free(*cp);
+    *cp = NULL;
+}
