@@ -16,6 +16,9 @@
 #include "kpi.h"
 
 #define MAX_REQUEST_BYTES (1 << 20)
+/* Instants beyond +-2^53 ms (about 285 000 years) are refused, so that no
+ * window arithmetic can overflow. */
+#define MAX_ABS_MS (INT64_C(1) << 53)
 
 struct query {
     query_shared_t *sh;
@@ -126,7 +129,7 @@ static int field_int(req_t *r, const char *k, int64_t *v)
     const msgpack_object *o = wire_map_get(r->body, k);
     if (o == NULL || o->type == MSGPACK_OBJECT_NIL)
         return 0;
-    if (!wire_int(o, v)) {
+    if (!wire_int(o, v) || *v > MAX_ABS_MS || *v < -MAX_ABS_MS) {
         reply_error(r, "bad_request", "'%s' must be an integer (milliseconds since the epoch)", k);
         return -1;
     }
@@ -286,7 +289,7 @@ static void op_kpi_get(req_t *r)
     } else if (wo->type == MSGPACK_OBJECT_MAP) {
         int64_t f, t;
         if (!wire_int(wire_map_get(wo, "from"), &f) || !wire_int(wire_map_get(wo, "to"), &t) ||
-            f > t) {
+            f > t || f < -MAX_ABS_MS || t > MAX_ABS_MS) {
             reply_error(r, "bad_request",
                         "window {from, to} needs integer 'from' <= 'to' (ms since the epoch)");
             return;
@@ -357,7 +360,8 @@ static void op_kpi_series(req_t *r)
     int hs = field_str(r, "step", sstep, sizeof sstep);
     if (hs < 0)
         return;
-    if (hs == 0 || cal_parse_duration(sstep, &step) != 0 || step % MS_MINUTE != 0) {
+    if (hs == 0 || cal_parse_duration(sstep, &step) != 0 || step % MS_MINUTE != 0 ||
+        step > MAX_ABS_MS) {
         reply_error(r, "bad_request",
                     "'step' must be a duration of whole minutes: 1m, 5m, 1h, 1d...");
         return;
