@@ -614,8 +614,10 @@ void window_resolve(const cal_t *c, const window_avail_t *a, const window_t *w, 
         pt = f;
         break;
     case WIN_EXPLICIT:
-        f = w->from;
-        t = max64(w->to, w->from);
+        /* The previous window is the span of the same length just before the
+         * window as rounded, so both cover as much time. */
+        f = window_round(c, a, w->from);
+        t = max64(window_round(c, a, max64(w->to, w->from)), f);
         len = sat_sub(t, f);
         pf = sat_sub(f, len);
         pt = f;

@@ -56,6 +56,73 @@ wire_reason_t wire_body_events(const msgpack_object *body, const msgpack_object 
     return WIRE_OK;
 }
 
+/* Big-endian n-byte length at p. */
+static uint64_t be(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+bool wire_plausible(const void *buf, size_t len)
+{
+    const unsigned char *p = buf, *end = p + len;
+    uint64_t need = 1; /* values still to read */
+    while (need > 0) {
+        if (p >= end)
+            return false;
+        unsigned b = *p++;
+        need--;
+        uint64_t skip = 0, items = 0; /* payload bytes; contained values */
+        if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+            /* fixint, nil, bool */
+        } else if (b <= 0x8f) {
+            items = 2 * (uint64_t)(b & 0x0f);
+        } else if (b <= 0x9f) {
+            items = b & 0x0f;
+        } else if (b <= 0xbf) {
+            skip = b & 0x1f;
+        } else {
+            /* Fixed-size headers: bytes of the length field, then what it means. */
+            static const struct {
+                unsigned char lenbytes, fixed, kind; /* kind: 0 fixed, 1 bytes, 2 array, 3 map */
+            } h[0x20] = {
+                [0x04] = {1, 0, 1},  [0x05] = {2, 0, 1}, [0x06] = {4, 0, 1}, /* bin */
+                [0x07] = {1, 1, 1},  [0x08] = {2, 1, 1}, [0x09] = {4, 1, 1}, /* ext */
+                [0x0a] = {0, 4, 0},  [0x0b] = {0, 8, 0},                     /* float */
+                [0x0c] = {0, 1, 0},  [0x0d] = {0, 2, 0}, [0x0e] = {0, 4, 0}, /* uint */
+                [0x0f] = {0, 8, 0},  [0x10] = {0, 1, 0}, [0x11] = {0, 2, 0}, /* int */
+                [0x12] = {0, 4, 0},  [0x13] = {0, 8, 0}, [0x14] = {0, 2, 0}, /* int, fixext */
+                [0x15] = {0, 3, 0},  [0x16] = {0, 5, 0}, [0x17] = {0, 9, 0}, /* fixext */
+                [0x18] = {0, 17, 0}, [0x19] = {1, 0, 1}, [0x1a] = {2, 0, 1}, /* fixext, str */
+                [0x1b] = {4, 0, 1},  [0x1c] = {2, 0, 2}, [0x1d] = {4, 0, 2}, /* str, array */
+                [0x1e] = {2, 0, 3},  [0x1f] = {4, 0, 3},                     /* map */
+            };
+            unsigned i = b - 0xc0;
+            if (b == 0xc1 || (h[i].lenbytes == 0 && h[i].fixed == 0))
+                return false; /* 0xc1 is never used */
+            if ((size_t)(end - p) < h[i].lenbytes)
+                return false;
+            uint64_t n = be(p, h[i].lenbytes);
+            p += h[i].lenbytes;
+            if (h[i].kind == 0)
+                skip = h[i].fixed;
+            else if (h[i].kind == 1)
+                skip = n + h[i].fixed;
+            else
+                items = h[i].kind == 2 ? n : 2 * n;
+        }
+        if (skip > (uint64_t)(end - p))
+            return false;
+        p += skip;
+        need += items;
+        if (need > (uint64_t)(end - p))
+            return false;
+    }
+    return true;
+}
+
 /* Key comparison on the hot path: length first, then bytes. */
 #define KEY_IS(k, lit) ((k)->size == sizeof(lit) - 1 && memcmp((k)->ptr, lit, sizeof(lit) - 1) == 0)
 

@@ -68,6 +68,17 @@ wire_reason_t wire_body_events(const msgpack_object *body, const msgpack_object 
  */
 wire_reason_t wire_event_decode(const msgpack_object *map, wire_event_t *ev);
 
+/*
+ * Check that buf holds one MessagePack value whose containers are all
+ * plausible: at no point may the values still to read outnumber the bytes
+ * left (each takes at least one).  msgpack-c allocates a container's
+ * elements when it reads its header, so without this a 5-byte body claiming
+ * 2^32 elements would make it allocate hundreds of GiB.  With it, what
+ * msgpack-c allocates is bounded by the message's size.  Walks the bytes
+ * once; allocates nothing.  Trailing bytes are left to the decoder.
+ */
+bool wire_plausible(const void *buf, size_t len);
+
 /* ---- helpers for requests, replies and encoding ----------------------- */
 
 /* The value of key k in map m, or NULL (also when m is not a map). */

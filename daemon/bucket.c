@@ -67,9 +67,8 @@ bool agg_value(const agg_state_t *s, agg_spec_t a, int64_t span_ms, double *out)
         *out = s->sum;
         return true;
     case AGG_RATE:
-        if (span_ms <= 0)
-            return false;
-        *out = s->sum / ((double)span_ms / 1000.0);
+        /* An empty window (even of zero length) has rate 0, like its sum. */
+        *out = span_ms > 0 ? s->sum / ((double)span_ms / 1000.0) : 0.0;
         return true;
     default:
         break;

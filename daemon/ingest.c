@@ -268,7 +268,9 @@ void ingest_message(ingest_t *in, int nframes, const void *topic, size_t topic_l
     }
     msgpack_object obj;
     size_t off = 0;
-    msgpack_unpack_return urc = msgpack_unpack(body, body_len, &off, &in->zone, &obj);
+    msgpack_unpack_return urc = MSGPACK_UNPACK_PARSE_ERROR;
+    if (wire_plausible(body, body_len))
+        urc = msgpack_unpack(body, body_len, &off, &in->zone, &obj);
     const msgpack_object *events;
     uint32_t n;
     if (urc != MSGPACK_UNPACK_SUCCESS || wire_body_events(&obj, &events, &n) != WIRE_OK) {

@@ -1121,7 +1121,8 @@ static const struct resolve_row {
      0,
      1795341660000 /* 2026-11-22 10:01 Z */,
      1795345200000 /* 2026-11-22 11:00 Z */,
-     1795338060000 /* 2026-11-22 09:01 Z */,
+     /* the previous window has the rounded window's length, 59 min */
+     1795338120000 /* 2026-11-22 09:02 Z */,
      1795341660000 /* 2026-11-22 10:01 Z */},
     {"explicit reversed",
      UTC,
@@ -1143,7 +1144,9 @@ static const struct resolve_row {
      0,
      1795086000000 /* 2026-11-19 11:00 Z */,
      1795257000000 /* 2026-11-21 10:30 Z */,
-     1794913200000 /* 2026-11-17 11:00 Z */,
+     /* 47.5 h before the rounded from is 11-17 11:30, past the minute
+      * retention: rounded up to the hour */
+     1794916800000 /* 2026-11-17 12:00 Z */,
      1795086000000 /* 2026-11-19 11:00 Z */},
 };
 

@@ -293,6 +293,24 @@ static void body_invalid(body_t *b)
 {
     msgpack_sbuffer_write(&b->sb, "\xc1\xc1\xc1", 3); /* 0xc1 is never used */
 }
+/* Headers that claim far more elements than the message holds. */
+static void body_claims_array32(body_t *b)
+{
+    msgpack_sbuffer_write(&b->sb, "\xdd\xff\xff\xff\xff", 5);
+}
+static void body_claims_map32(body_t *b)
+{
+    msgpack_sbuffer_write(&b->sb, "\xdf\xff\xff\xff\xff", 5);
+}
+static void body_claims_nested(body_t *b)
+{
+    msgpack_sbuffer_write(&b->sb, "\x91\xdd\x7f\xff\xff\xff", 6);
+}
+static void body_claims_str(body_t *b)
+{
+    msgpack_sbuffer_write(&b->sb, "\x81\xa5value\xdb\xff\xff\xff\xff", 12);
+}
+
 static void body_deep(body_t *b)
 {
     for (int i = 0; i < 1000; i++)
@@ -345,6 +363,10 @@ static const row_t must_not_parse[] = {
     {"batch with a non-map", 2, "sales.order", batch_nonmap, 0, WIRE_MALFORMED, 1},
     {"batch of 10001", 2, "sales.order", batch_10001, 0, WIRE_MALFORMED, 1},
     {"nested 1000 deep", 2, "sales.order", body_deep, 0, WIRE_MALFORMED, 1},
+    {"array32 header claiming 2^32-1", 2, "sales.order", body_claims_array32, 0, WIRE_MALFORMED, 1},
+    {"map32 header claiming 2^32-1", 2, "sales.order", body_claims_map32, 0, WIRE_MALFORMED, 1},
+    {"nested array claiming 2^31", 2, "sales.order", body_claims_nested, 0, WIRE_MALFORMED, 1},
+    {"str32 longer than the body", 2, "sales.order", body_claims_str, 0, WIRE_MALFORMED, 1},
     {"key of 257 bytes", 2, "sales.order", ev_key257, 0, WIRE_MALFORMED, 1},
     {"key not a string", 2, "sales.order", ev_key_int, 0, WIRE_MALFORMED, 1},
     {"source_id of 65 bytes", 2, "sales.order", ev_source_id65, 0, WIRE_MALFORMED, 1},
