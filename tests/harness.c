@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,13 +54,17 @@ void h_okrd_write_config(h_okrd_t *o, const char *extra_daemon, const char *body
 {
     FILE *f = fopen(o->conf, "w");
     assert_non_null(f);
+    /* sync = false unless extra_daemon sets sync itself (a duplicate setting
+     * would be a configuration error). */
+    const char *sync_default =
+        extra_daemon != NULL && strstr(extra_daemon, "sync") != NULL ? "" : "sync = false;";
     fprintf(f,
             "daemon = { state_dir = \"%s\"; commit_interval_ms = 20; log_level = \"debug\";\n"
-            "  %s };\n"
+            "  %s %s };\n"
             "ingest = { bind = [ \"%s\" ]; };\n"
             "query = { bind = [ \"%s\" ]; };\n"
             "%s\n",
-            o->state, extra_daemon ? extra_daemon : "sync = false;", o->ingest, o->query,
+            o->state, sync_default, extra_daemon ? extra_daemon : "", o->ingest, o->query,
             body ? body : "");
     fclose(f);
 }
@@ -81,7 +87,10 @@ void h_okrd_start(h_okrd_t *o)
     assert_true(pid >= 0);
     if (pid == 0) {
         int fd = open(o->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        /* stdout too: a daemon left holding the test's stdout would keep
+         * ctest waiting after a crashed test. */
         if (fd >= 0) {
+            dup2(fd, 1);
             dup2(fd, 2);
             close(fd);
         }
@@ -124,7 +133,9 @@ int h_okrd_stop(h_okrd_t *o, int sig)
     return -1;
 }
 
-int h_run(const char *const argv[], char *out, size_t outlen)
+/* Run argv with stdout+stderr into out; timeout_ms < 0 waits for ever, else
+ * the child is killed at the deadline and -1 returned. */
+static int run_child(const char *const argv[], char *out, size_t outlen, int timeout_ms)
 {
     int pfd[2];
     assert_int_equal(pipe(pfd), 0);
@@ -139,12 +150,27 @@ int h_run(const char *const argv[], char *out, size_t outlen)
         _exit(127);
     }
     close(pfd[1]);
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : h_now_ms() + timeout_ms;
+    bool timed_out = false;
     size_t used = 0;
     char sink[4096];
     for (;;) {
+        if (timeout_ms >= 0) {
+            int64_t left = deadline - h_now_ms();
+            struct pollfd pf = {pfd[0], POLLIN, 0};
+            int pr = left > 0 ? poll(&pf, 1, (int)left) : 0;
+            if (pr < 0 && errno == EINTR)
+                continue;
+            if (pr == 0) {
+                timed_out = true;
+                break;
+            }
+        }
         char *dst = out && used + 1 < outlen ? out + used : sink;
         size_t room = out && used + 1 < outlen ? outlen - used - 1 : sizeof sink;
         ssize_t n = read(pfd[0], dst, room);
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n <= 0)
             break;
         if (dst != sink)
@@ -153,9 +179,34 @@ int h_run(const char *const argv[], char *out, size_t outlen)
     if (out && outlen)
         out[used] = '\0';
     close(pfd[0]);
-    int st;
-    waitpid(pid, &st, 0);
+    int st = 0;
+    if (timeout_ms >= 0) {
+        /* The output is closed; give the child until the deadline to exit. */
+        while (!timed_out && waitpid(pid, &st, WNOHANG) == 0) {
+            if (h_now_ms() >= deadline)
+                timed_out = true;
+            else
+                usleep(5000);
+        }
+        if (timed_out) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            return -1;
+        }
+    } else {
+        waitpid(pid, &st, 0);
+    }
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int h_run(const char *const argv[], char *out, size_t outlen)
+{
+    return run_child(argv, out, outlen, -1);
+}
+
+int h_run_timeout(const char *const argv[], char *out, size_t outlen, int timeout_ms)
+{
+    return run_child(argv, out, outlen, timeout_ms < 0 ? 0 : timeout_ms);
 }
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -225,6 +276,7 @@ bool h_call_raw(const char *endpoint, const void *data, size_t len, int nframes,
 {
     msgpack_unpacked_init(&rep->u);
     rep->root = NULL;
+    rep->buf = NULL;
     void *s = zmq_socket(zctx(), ZMQ_REQ);
     int linger = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
@@ -236,9 +288,13 @@ bool h_call_raw(const char *endpoint, const void *data, size_t len, int nframes,
         zmq_msg_t msg;
         zmq_msg_init(&msg);
         if (zmq_msg_recv(&msg, s, 0) >= 0) {
-            size_t off = 0;
-            if (msgpack_unpack_next(&rep->u, zmq_msg_data(&msg), zmq_msg_size(&msg), &off) ==
-                MSGPACK_UNPACK_SUCCESS) {
+            /* msgpack-c's objects point into the bytes they were unpacked
+             * from (str, bin): keep a copy that lives as long as the reply. */
+            size_t off = 0, n = zmq_msg_size(&msg);
+            rep->buf = malloc(n ? n : 1);
+            assert_non_null(rep->buf);
+            memcpy(rep->buf, zmq_msg_data(&msg), n);
+            if (msgpack_unpack_next(&rep->u, rep->buf, n, &off) == MSGPACK_UNPACK_SUCCESS) {
                 rep->root = &rep->u.data;
                 got = true;
             }
@@ -266,6 +322,8 @@ void h_call(const char *endpoint, h_reply_t *rep, const char *spec, ...)
 void h_reply_free(h_reply_t *rep)
 {
     msgpack_unpacked_destroy(&rep->u);
+    free(rep->buf);
+    rep->buf = NULL;
     rep->root = NULL;
 }
 
@@ -364,6 +422,29 @@ void h_pub_send(h_pub_t *p, const char *topic, const void *body, size_t len)
     h_pub_sendv(p, 2, frames, lens);
 }
 
+void h_pub_set_verbose(h_pub_t *p)
+{
+    int one = 1;
+    assert_int_equal(zmq_setsockopt(p->sock, ZMQ_XPUB_VERBOSE, &one, sizeof one), 0);
+}
+
+bool h_pub_wait_resubscribe(h_pub_t *p, int timeout_ms)
+{
+    int64_t deadline = h_now_ms() + timeout_ms;
+    for (;;) {
+        int64_t left = deadline - h_now_ms();
+        if (left <= 0)
+            return false;
+        zmq_pollitem_t item = {p->sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, (long)left) <= 0)
+            return false;
+        unsigned char msg[256];
+        int n = zmq_recv(p->sock, msg, sizeof msg, ZMQ_DONTWAIT);
+        if (n >= 1 && msg[0] == 1)
+            return true; /* a subscription; unsubscriptions (0) are skipped */
+    }
+}
+
 void h_pub_close(h_pub_t **pp)
 {
     if (pp == NULL || *pp == NULL)
@@ -388,4 +469,74 @@ void h_wait_received(const char *query_endpoint, uint64_t n)
     }
     fail_msg("okrd received %llu events, expected %llu, within 10 s", (unsigned long long)seen,
              (unsigned long long)n);
+}
+
+/* ---- service tests: okrd with a chosen environment ---- */
+
+bool h_okrd_ping(h_okrd_t *o, int timeout_ms)
+{
+    return ping_once(o->query, timeout_ms);
+}
+
+void h_okrd_start_env(h_okrd_t *o, const char *const env[], bool wait_ping)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        for (int i = 0; env != NULL && env[i] != NULL; i++) {
+            const char *eq = strchr(env[i], '=');
+            if (eq == NULL) {
+                unsetenv(env[i]);
+            } else {
+                char name[128];
+                snprintf(name, sizeof name, "%.*s", (int)(eq - env[i]), env[i]);
+                setenv(name, eq + 1, 1);
+            }
+        }
+        /* okrd dies with the test, and holds none of its pipes: a test
+         * that crashes leaves no daemon behind nor ctest waiting. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int fd = open(o->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execl(OKRD_BIN, "okrd", "-c", o->conf, "--foreground", (char *)NULL);
+        _exit(127);
+    }
+    o->pid = pid;
+    if (!wait_ping)
+        return;
+    int64_t deadline = h_now_ms() + 10000;
+    while (h_now_ms() < deadline) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            o->pid = 0;
+            fail_msg("okrd exited during start-up (status %d); see %s", st, o->log);
+        }
+        if (h_okrd_ping(o, 200))
+            return;
+    }
+    fail_msg("okrd did not answer ping within 10 s; see %s", o->log);
+}
+
+bool h_okrd_log_wait(h_okrd_t *o, const char *needle, int timeout_ms)
+{
+    int64_t deadline = h_now_ms() + timeout_ms;
+    for (;;) {
+        FILE *f = fopen(o->log, "r");
+        if (f != NULL) {
+            char line[4096];
+            bool found = false;
+            while (!found && fgets(line, sizeof line, f) != NULL)
+                found = strstr(line, needle) != NULL;
+            fclose(f);
+            if (found)
+                return true;
+        }
+        if (h_now_ms() >= deadline)
+            return false;
+        usleep(20000);
+    }
 }

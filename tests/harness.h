@@ -47,6 +47,8 @@ void h_okrd_start(h_okrd_t *o);
 /* Start okrd with args (NULL-terminated) and wait for it to exit; returns
  * its exit status, stderr+stdout captured into out (may be NULL). */
 int h_run(const char *const argv[], char *out, size_t outlen);
+/* h_run, but the program is killed after timeout_ms: returns -1 then. */
+int h_run_timeout(const char *const argv[], char *out, size_t outlen, int timeout_ms);
 
 /* Send sig to the started okrd and wait for it; returns the exit status
  * (128+N if killed by signal N). */
@@ -60,6 +62,7 @@ void h_okrd_cleanup(h_okrd_t *o);
 typedef struct h_reply {
     msgpack_unpacked u;
     msgpack_object *root; /* NULL when no reply came */
+    char *buf;            /* the reply's bytes: strings in u point into them */
 } h_reply_t;
 
 /*
@@ -96,6 +99,14 @@ h_pub_t *h_pub_open(const char *endpoint);
 void h_pub_sendv(h_pub_t *p, int nframes, const void *const frames[], const size_t lens[]);
 /* Send topic + body. */
 void h_pub_send(h_pub_t *p, const char *topic, const void *body, size_t len);
+/* Pass every subscription message up, duplicates included (ZMQ_XPUB_VERBOSE):
+ * call it before h_pub_wait_resubscribe(), since a reconnecting okrd sends a
+ * subscription that the XPUB may still hold from the old connection. */
+void h_pub_set_verbose(h_pub_t *p);
+/* Wait until okrd subscribes again on p's connection (after okrd closed it,
+ * e.g. for an oversize message, and the XPUB reconnected); false on timeout.
+ * Unsubscription messages are skipped.  Needs h_pub_set_verbose(p). */
+bool h_pub_wait_resubscribe(h_pub_t *p, int timeout_ms);
 void h_pub_close(h_pub_t **p);
 
 /* Wait until okrd's stats.received reaches n (committed); fails after 10 s. */
@@ -103,5 +114,19 @@ void h_wait_received(const char *query_endpoint, uint64_t n);
 
 /* Current time in ms. */
 int64_t h_now_ms(void);
+
+/* ---- service tests ---- */
+
+/* Start okrd -c conf like h_okrd_start, with env applied in the child first:
+ * "NAME=VALUE" sets, a bare "NAME" unsets (env is NULL-terminated; may be
+ * NULL).  With wait_ping, waits for ping as h_okrd_start does; without, it
+ * returns at once with o->pid set. */
+void h_okrd_start_env(h_okrd_t *o, const char *const env[], bool wait_ping);
+
+/* One ping to the started okrd's query socket; true if it answered ok. */
+bool h_okrd_ping(h_okrd_t *o, int timeout_ms);
+
+/* Wait until a line of okrd's log contains needle; false after timeout_ms. */
+bool h_okrd_log_wait(h_okrd_t *o, const char *needle, int timeout_ms);
 
 #endif
