@@ -39,5 +39,8 @@ int64_t notify_watchdog_ms(void)
     if (pid != NULL && strtol(pid, NULL, 10) != (long)getpid())
         return 0;
     long long us = strtoll(usec, NULL, 10);
-    return us > 0 ? (int64_t)(us / 2000) : 0;
+    if (us <= 0)
+        return 0;
+    /* Half the timeout, but never 0 (which would mean "no watchdog"). */
+    return us < 2000 ? 1 : (int64_t)(us / 2000);
 }

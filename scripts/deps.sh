@@ -5,7 +5,10 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config
       libzmq3-dev libmsgpack-dev liblmdb-dev lmdb-utils libconfig-dev
-      libcmocka-dev python3 python3-zmq python3-msgpack)
+      libcmocka-dev python3 python3-zmq python3-msgpack
+      dpkg-dev file               # cpack -G DEB: dpkg-shlibdeps, dpkg-deb
+      systemd procps man-db       # test_service: systemd-analyze verify of the unit
+      groff-base)                 # test_service: man pages render without warnings
 
 missing=()
 for p in "${pkgs[@]}"; do
