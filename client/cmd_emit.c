@@ -199,6 +199,7 @@ int cmd_emit(ctl_t *c)
         rc = CTL_EXIT_OK;
         break;
     case PUBLISH_NO_SUBSCRIBER:
+    case PUBLISH_STALLED:
         ctl_error("%s", err);
         rc = CTL_EXIT_UNREACHABLE;
         break;

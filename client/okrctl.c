@@ -27,7 +27,8 @@
 static const char usage_text[] =
     "usage: okrctl [OPTIONS] COMMAND [ARGS]\n"
     "\n"
-    "Ask okrd, the OKR/KPI daemon, about its KPIs, or send it an event.\n"
+    "Ask okrd, the OKR/KPI daemon, about its objectives and KPIs, check in on key\n"
+    "results, or send it events.\n"
     "\n"
     "Commands:\n"
     "  ping                       check that okrd answers: version, uptime\n"
@@ -43,18 +44,38 @@ static const char usage_text[] =
     "  kpi series NAME --from T --to T --step S [--aggregate A]\n"
     "                             one value per step (1m, 1h, 1d...) in [from, to)\n"
     "  source list                publishers: source_id, last seq and ts, gaps\n"
+    "  status                     the objectives and key results as a tree: progress\n"
+    "                             bar (| marks the expected pace), status, values\n"
+    "      --period P             only objectives whose period overlaps P (2026-Q4,\n"
+    "                             2026-11, 2026-W47, 2026)\n"
+    "      --owner O              only the objectives O owns\n"
+    "      --at T                 evaluate at T instead of now (also for objective, kr)\n"
+    "  objective ID               one objective: period, kind, and its subtree\n"
+    "  kr ID                      one key result in detail, its check-ins and history\n"
+    "  checkin KR [VALUE]         record a check-in on a key result (VALUE: manual KRs)\n"
+    "      --done, --not-done     a milestone's state\n"
+    "      --confidence N         how confident the owner is, 1 to 10\n"
+    "      --note TEXT            a comment (at most 1000 bytes)\n"
+    "      --author NAME          who checks in (default $USER)\n"
+    "      --ts T                 when (default now)\n"
     "  emit SOURCE [VALUE]        publish one event (VALUE defaults to 1 in okrd)\n"
     "      --tag K=V              a dimension; repeatable (at most 16)\n"
     "      --ts T                 event time (default: when okrd receives it)\n"
     "      --key K                entity key for distinct counts\n"
     "      --source-id ID --seq N publisher id and sequence number (de-duplication)\n"
+    "  demo                       publish plausible events for the demo KPIs of\n"
+    "                             conf/okrd.conf: a backfill, then live until Ctrl-C\n"
+    "      --days N               days to backfill (default 30; 0: none)\n"
+    "      --rate R               live events per second (default 20)\n"
+    "      --once                 stop after the backfill\n"
+    "      --seed S               seed of the generator (same seed, same values)\n"
     "  help                       this text\n"
     "\n"
     "Options (before or after the command):\n"
     "  -e, --endpoint ENDPOINT    okrd's query socket (default " DEFAULT_ENDPOINT ");\n"
     "                             repeat to fail over to the next one that answers;\n"
     "                             default from $OKRCTL_ENDPOINT (comma-separated)\n"
-    "  -i, --ingest ENDPOINT      okrd's ingest socket, for emit\n"
+    "  -i, --ingest ENDPOINT      okrd's ingest socket, for emit and demo\n"
     "                             (default " DEFAULT_INGEST ")\n"
     "  -t, --timeout MS           per endpoint: 2000, 500ms, 2s (default 2000 ms)\n"
     "      --json                 the reply as one line of JSON (stable, for scripts)\n"
@@ -69,10 +90,12 @@ static const char usage_text[] =
     "  0  success\n"
     "  1  okrd answered with an error (its message is printed)\n"
     "  2  usage error\n"
-    "  3  okrd unreachable: no endpoint answered in time, or emit not delivered\n"
+    "  3  okrd unreachable: no endpoint answered in time, or events not delivered\n"
     "  4  internal error: undecodable reply, out of memory, output failed\n"
     "\n"
     "Examples:\n"
+    "  okrctl status --period 2026-Q4\n"
+    "  okrctl checkin loyalty --confidence 7 --note 'email push next week'\n"
     "  okrctl kpi get sales.order --window mtd\n"
     "  okrctl -e tcp://a:7402 -e tcp://b:7402 --json stats\n"
     "  okrctl emit sales.order 129.90 --tag channel=web --key cust-42\n";
@@ -161,6 +184,17 @@ static const struct option_def {
     {0, "key", true, CTL_OPT_KEY},
     {0, "source-id", true, CTL_OPT_SOURCE_ID},
     {0, "seq", true, CTL_OPT_SEQ},
+    {0, "period", true, CTL_OPT_PERIOD},
+    {0, "owner", true, CTL_OPT_OWNER},
+    {0, "done", false, CTL_OPT_DONE},
+    {0, "not-done", false, CTL_OPT_NOT_DONE},
+    {0, "confidence", true, CTL_OPT_CONFIDENCE},
+    {0, "note", true, CTL_OPT_NOTE},
+    {0, "author", true, CTL_OPT_AUTHOR},
+    {0, "days", true, CTL_OPT_DAYS},
+    {0, "rate", true, CTL_OPT_RATE},
+    {0, "once", false, CTL_OPT_ONCE},
+    {0, "seed", true, CTL_OPT_SEED},
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -237,7 +271,7 @@ static void set_option(ctl_t *c, cmdline_t *cl, const struct option_def *o, cons
         cl->seen |= CTL_OPT_BIT(CTL_OPT_TAG);
         break;
     default:
-        c->opt[o->id] = val;
+        c->opt[o->id] = val != NULL ? val : ""; /* "" for a flag */
         cl->seen |= CTL_OPT_BIT(o->id);
         break;
     }
@@ -336,6 +370,19 @@ static const struct command {
      CTL_OPT_BIT(CTL_OPT_TAG) | CTL_OPT_BIT(CTL_OPT_TS) | CTL_OPT_BIT(CTL_OPT_KEY) |
          CTL_OPT_BIT(CTL_OPT_SOURCE_ID) | CTL_OPT_BIT(CTL_OPT_SEQ),
      1, 2, "a source name"},
+    {"status", NULL, cmd_okr_status,
+     CTL_OPT_BIT(CTL_OPT_PERIOD) | CTL_OPT_BIT(CTL_OPT_OWNER) | CTL_OPT_BIT(CTL_OPT_AT), 0, 0,
+     NULL},
+    {"objective", NULL, cmd_objective, CTL_OPT_BIT(CTL_OPT_AT), 1, 1, "an objective id"},
+    {"kr", NULL, cmd_kr, CTL_OPT_BIT(CTL_OPT_AT), 1, 1, "a key result id"},
+    {"checkin", NULL, cmd_checkin,
+     CTL_OPT_BIT(CTL_OPT_DONE) | CTL_OPT_BIT(CTL_OPT_NOT_DONE) | CTL_OPT_BIT(CTL_OPT_CONFIDENCE) |
+         CTL_OPT_BIT(CTL_OPT_NOTE) | CTL_OPT_BIT(CTL_OPT_AUTHOR) | CTL_OPT_BIT(CTL_OPT_TS),
+     1, 2, "a key result id"},
+    {"demo", NULL, cmd_demo,
+     CTL_OPT_BIT(CTL_OPT_DAYS) | CTL_OPT_BIT(CTL_OPT_RATE) | CTL_OPT_BIT(CTL_OPT_ONCE) |
+         CTL_OPT_BIT(CTL_OPT_SEED),
+     0, 0, NULL},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -447,7 +494,7 @@ int main(int argc, char **argv)
         goto out;
     }
     rc = cmd->run(&c);
-    /* Waits for emit's message to be flushed (its linger is the timeout). */
+    /* Waits for emit's and demo's messages to be flushed (linger: the timeout). */
     zmq_ctx_term(c.zctx);
 
 out:

@@ -6,12 +6,16 @@
  *   okrctl.c     main: options, help, dispatch to the commands
  *   cmd_status.c ping, stats, source list
  *   cmd_kpi.c    kpi list, kpi get, kpi series
+ *   cmd_okr.c    status (the OKR tree), objective, kr, checkin
  *   cmd_emit.c   emit (publish one event)
+ *   cmd_demo.c   demo: a publisher of plausible events for the demo KPIs
  *   request.c    one query: pack, send with failover, decode, report errors
  *   rpc.c        the Lazy Pirate REQ round trip over several endpoints
- *   publish.c    XPUB delivery of one event, waiting for okrd's subscription
+ *   publish.c    XPUB delivery of events, waiting for okrd's subscription
  *   json.c       MessagePack -> JSON (the --json format)
  *   render.c     human output: numbers, times, tables
+ *   okrview.c    human output of objectives and key results: progress bars,
+ *                the tree, status words, sparklines
  */
 #ifndef OKRCTL_H
 #define OKRCTL_H
@@ -43,6 +47,17 @@ typedef enum ctl_opt {
     CTL_OPT_KEY,
     CTL_OPT_SOURCE_ID,
     CTL_OPT_SEQ,
+    CTL_OPT_PERIOD,
+    CTL_OPT_OWNER,
+    CTL_OPT_DONE,     /* a flag: "" when given */
+    CTL_OPT_NOT_DONE, /* a flag */
+    CTL_OPT_CONFIDENCE,
+    CTL_OPT_NOTE,
+    CTL_OPT_AUTHOR,
+    CTL_OPT_DAYS,
+    CTL_OPT_RATE,
+    CTL_OPT_ONCE, /* a flag */
+    CTL_OPT_SEED,
     CTL_OPT_COUNT
 } ctl_opt_t;
 
@@ -63,7 +78,7 @@ typedef struct ctl {
     /* the command: its operands and options (all point into argv) */
     const char *const *args;
     int nargs;
-    const char *opt[CTL_OPT_COUNT]; /* last value given, or NULL */
+    const char *opt[CTL_OPT_COUNT]; /* last value given ("" for a flag), or NULL */
     const char **tags;              /* every --tag, in order */
     int ntags;
 } ctl_t;
@@ -89,5 +104,10 @@ int cmd_kpi_list(ctl_t *c);
 int cmd_kpi_get(ctl_t *c);
 int cmd_kpi_series(ctl_t *c);
 int cmd_emit(ctl_t *c);
+int cmd_okr_status(ctl_t *c);
+int cmd_objective(ctl_t *c);
+int cmd_kr(ctl_t *c);
+int cmd_checkin(ctl_t *c);
+int cmd_demo(ctl_t *c);
 
 #endif

@@ -14,6 +14,10 @@
  *
  * Every step keeps going after an error, so one load reports every error.
  * Errors are collected with their file and line and printed sorted by line.
+ *
+ * Objectives and key results live in config_okr.c: parse only keeps the
+ * objectives setting, and validate hands it over last, once the calendar
+ * and the KPIs they refer to are known.  config_int.h is what both share.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,23 +28,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/*
- * libconfig's own handle is called config_t too; rename it while its header
- * is read so that it does not clash with ours.
- */
-#define config_t libconfig_t
-#include <libconfig.h>
-#undef config_t
-
-#include "config.h"
+#include "config_int.h"
 #include "wire.h"
 
 /* A config file larger than this is refused rather than read. */
 #define CONFIG_MAX_FILE_BYTES (16 << 20)
 /* map_size_mb is multiplied by 2^20 by its users: keep that in an int64. */
 #define MAP_SIZE_MB_MAX (INT64_MAX >> 20)
-/* How much of a user-provided string an error message quotes. */
-#define SHOWN_MAX 64
 
 /* ---- 1. defaults ------------------------------------------------------ */
 
@@ -146,7 +140,8 @@ typedef struct cerr {
     char *msg;
 } cerr_t;
 
-typedef struct loader {
+/* The state of one load (loader_t, declared in config_int.h). */
+struct loader {
     const char *path;
     cerr_t *errs;
     int nerrs, cap;
@@ -154,16 +149,14 @@ typedef struct loader {
     value_t v[S_COUNT];
     kpi_raw_t *kpis;
     int nkpis;
+    const config_setting_t *objectives; /* validated by config_okr.c */
     /* lines of the main file with an integer libconfig mangled: range
      * errors about them would only quote the mangled value */
     int mangled[32];
     int nmangled;
-} loader_t;
+};
 
-static void add_error(loader_t *ld, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void add_error(loader_t *ld, const char *file, int line, const char *fmt, ...)
+void cfg_error(loader_t *ld, const char *file, int line, const char *fmt, ...)
 {
     va_list ap;
     char *msg;
@@ -190,23 +183,15 @@ static void add_error(loader_t *ld, const char *file, int line, const char *fmt,
     ld->nerrs++;
 }
 
-/*
- * An error about setting s, at its file and line.  libconfig records a
- * setting's line when the parser reduces it, i.e. after reading the next
- * token: the last element of a list written over several lines gets the
- * line of the closing bracket.
- */
-#define err_at(ld, s, ...)                                                                         \
-    add_error((ld), config_setting_source_file(s), (int)config_setting_source_line(s), __VA_ARGS__)
-
 /* An error about a value, at its line (or without one, for a default). */
-#define err_val(ld, val, ...) add_error((ld), (val)->file, (val)->line, __VA_ARGS__)
+#define err_val(ld, val, ...) cfg_error((ld), (val)->file, (val)->line, __VA_ARGS__)
 
-/*
- * A user-provided string made safe to quote in a one-line message: control
- * characters become '?', and it is cut to SHOWN_MAX bytes.
- */
-static const char *shown(const char *s, char buf[SHOWN_MAX + 4])
+void cfg_nomem(loader_t *ld)
+{
+    ld->oom = true;
+}
+
+const char *cfg_shown(const char *s, char buf[SHOWN_MAX + 4])
 {
     size_t i = 0;
     if (!s)
@@ -221,7 +206,7 @@ static const char *shown(const char *s, char buf[SHOWN_MAX + 4])
     return buf;
 }
 
-static char *xstrdup(loader_t *ld, const char *s)
+char *cfg_strdup(loader_t *ld, const char *s)
 {
     char *d = strdup(s ? s : "");
     if (!d)
@@ -367,9 +352,9 @@ static void scan_int_literals(loader_t *ld, const char *t, size_t len)
                 if (ld->nmangled < (int)(sizeof ld->mangled / sizeof *ld->mangled))
                     ld->mangled[ld->nmangled++] = line;
                 if (over || acc > (uint64_t)INT64_MAX + neg)
-                    add_error(ld, NULL, line, "integer %s is out of range", lit);
+                    cfg_error(ld, NULL, line, "integer %s is out of range", lit);
                 else
-                    add_error(ld, NULL, line,
+                    cfg_error(ld, NULL, line,
                               "integer %s is too large for 32 bits: write %sL for a 64-bit "
                               "integer",
                               lit, lit);
@@ -465,7 +450,7 @@ static const char *kpi_label(const config_setting_t *group, int idx, char *buf, 
     const config_setting_t *n = config_setting_get_member(group, "name");
     char tmp[SHOWN_MAX + 4];
     if (n && config_setting_type(n) == CONFIG_TYPE_STRING)
-        snprintf(buf, len, "kpi '%s'", shown(config_setting_get_string(n), tmp));
+        snprintf(buf, len, "kpi '%s'", cfg_shown(config_setting_get_string(n), tmp));
     else
         snprintf(buf, len, "kpi #%d", idx + 1);
     return buf;
@@ -555,7 +540,7 @@ static void parse(loader_t *ld, const config_setting_t *root)
         else if (strcmp(key, "kpis") == 0)
             parse_kpis(ld, s);
         else if (strcmp(key, "objectives") == 0)
-            err_at(ld, s, "objectives are not supported by this version of okrd");
+            ld->objectives = s;
         else
             err_at(ld, s, "unknown key '%s' at top level", key);
     }
@@ -580,7 +565,7 @@ static void copy_list(loader_t *ld, slot_t k, strlist_t *out)
     for (int j = 0; j < n; j++) {
         const char *s =
             v->list ? config_setting_get_string_elem(v->list, (unsigned)j) : settings[k].list[j];
-        out->v[out->n++] = xstrdup(ld, s);
+        out->v[out->n++] = cfg_strdup(ld, s);
     }
 }
 
@@ -607,9 +592,9 @@ static void check_endpoints(loader_t *ld, slot_t k, const strlist_t *l)
         if (l->v[j] && l->v[j][0] && strstr(l->v[j], "://"))
             continue;
         elem_pos(&ld->v[k], j, &file, &line);
-        add_error(ld, file, line,
+        cfg_error(ld, file, line,
                   "%s.%s: '%s' is not an endpoint (expected e.g. tcp://127.0.0.1:7401)",
-                  settings[k].section, settings[k].key, shown(l->v[j], buf));
+                  settings[k].section, settings[k].key, cfg_shown(l->v[j], buf));
     }
 }
 
@@ -622,6 +607,13 @@ static bool mangled(const loader_t *ld, const value_t *v)
         if (ld->mangled[j] == v->line)
             return true;
     return false;
+}
+
+bool cfg_mangled(const loader_t *ld, const config_setting_t *s)
+{
+    const value_t v = {.line = (int)config_setting_source_line(s),
+                       .file = config_setting_source_file(s)};
+    return mangled(ld, &v);
 }
 
 /* Check an integer setting against [min, max] and return it. */
@@ -645,7 +637,7 @@ static int64_t int_in(loader_t *ld, slot_t k, int64_t min, int64_t max)
 /* A string setting copied, or NULL when it is neither set nor defaulted. */
 static char *copy_str(loader_t *ld, slot_t k)
 {
-    return ld->v[k].s ? xstrdup(ld, ld->v[k].s) : NULL;
+    return ld->v[k].s ? cfg_strdup(ld, ld->v[k].s) : NULL;
 }
 
 static void validate_retention(loader_t *ld, config_t *c)
@@ -657,11 +649,11 @@ static void validate_retention(loader_t *ld, config_t *c)
         const value_t *v = &ld->v[S_RETENTION_MINUTE + r];
         if (cal_parse_duration(v->s, &c->retention[r]) != 0) {
             err_val(ld, v, "retention.%s: '%s' is not a duration (expected e.g. 48h, 90d, 5y)",
-                    res_name((res_t)r), shown(v->s, buf));
+                    res_name((res_t)r), cfg_shown(v->s, buf));
             ok = false;
         } else if (c->retention[r] < res_ms((res_t)r)) {
             err_val(ld, v, "retention.%s must be at least %s (got '%s')", res_name((res_t)r),
-                    least[r], shown(v->s, buf));
+                    least[r], cfg_shown(v->s, buf));
             ok = false;
         }
     }
@@ -672,12 +664,12 @@ static void validate_retention(loader_t *ld, config_t *c)
             /* report where the later of the two is set: at least one is */
             err_val(ld, a->line > b->line ? a : b,
                     "retention.%s ('%s') must not be longer than retention.%s ('%s')",
-                    res_name((res_t)r), shown(a->s, buf), res_name((res_t)(r + 1)),
-                    shown(b->s, bufb));
+                    res_name((res_t)r), cfg_shown(a->s, buf), res_name((res_t)(r + 1)),
+                    cfg_shown(b->s, bufb));
     }
 }
 
-static bool valid_topic(const char *s)
+bool cfg_valid_topic(const char *s)
 {
     return s && wire_topic_valid(s, strlen(s));
 }
@@ -704,34 +696,34 @@ static void validate_kpis(loader_t *ld, config_t *c)
             continue;
         }
         name = config_setting_get_string(r->name);
-        if (!valid_topic(name)) {
+        if (!cfg_valid_topic(name)) {
             err_at(ld, r->name, "kpi '%s': the name must be 1-200 bytes of [A-Za-z0-9_.:/-]",
-                   shown(name, buf));
+                   cfg_shown(name, buf));
             continue;
         }
         for (int i = 0; i < c->nkpis; i++) {
             if (c->kpis[i].name && strcmp(c->kpis[i].name, name) == 0) {
                 err_at(ld, r->group, "kpi '%s' is defined twice (first at line %d)",
-                       shown(name, buf), c->kpis[i].line);
+                       cfg_shown(name, buf), c->kpis[i].line);
                 break;
             }
         }
 
         k = &c->kpis[c->nkpis++];
         k->line = (int)config_setting_source_line(r->group);
-        k->name = xstrdup(ld, name);
-        k->source = xstrdup(ld, r->source ? config_setting_get_string(r->source) : name);
-        k->unit = xstrdup(ld, r->unit ? config_setting_get_string(r->unit) : "");
+        k->name = cfg_strdup(ld, name);
+        k->source = cfg_strdup(ld, r->source ? config_setting_get_string(r->source) : name);
+        k->unit = cfg_strdup(ld, r->unit ? config_setting_get_string(r->unit) : "");
         k->description =
-            xstrdup(ld, r->description ? config_setting_get_string(r->description) : "");
-        k->kind = xstrdup(ld, r->kind ? config_setting_get_string(r->kind) : "");
+            cfg_strdup(ld, r->description ? config_setting_get_string(r->description) : "");
+        k->kind = cfg_strdup(ld, r->kind ? config_setting_get_string(r->kind) : "");
         k->aggregate = (agg_spec_t){AGG_SUM, 0};
 
-        if (r->source && !valid_topic(k->source))
+        if (r->source && !cfg_valid_topic(k->source))
             err_at(ld, r->source,
                    "kpi '%s': source '%s' is not a valid source name (1-200 bytes of "
                    "[A-Za-z0-9_.:/-])",
-                   shown(name, buf), shown(k->source, b2));
+                   cfg_shown(name, buf), cfg_shown(k->source, b2));
         if (r->kind && k->kind) {
             size_t i;
             for (i = 0; i < sizeof kpi_kinds / sizeof *kpi_kinds; i++)
@@ -741,7 +733,7 @@ static void validate_kpis(loader_t *ld, config_t *c)
                 err_at(ld, r->kind,
                        "kpi '%s': kind must be one of leading, lagging, quantitative, "
                        "qualitative, financial (got '%s')",
-                       shown(name, buf), shown(k->kind, b2));
+                       cfg_shown(name, buf), cfg_shown(k->kind, b2));
         }
         if (!r->aggregate)
             continue;
@@ -750,17 +742,17 @@ static void validate_kpis(loader_t *ld, config_t *c)
             err_at(ld, r->aggregate,
                    "kpi '%s': unknown aggregate '%s' (count, sum, avg, min, max, last, stddev, "
                    "rate)",
-                   shown(name, buf), shown(agg, b2));
+                   cfg_shown(name, buf), cfg_shown(agg, b2));
         else if (k->aggregate.kind == AGG_DISTINCT)
             err_at(ld, r->aggregate,
                    "kpi '%s': aggregate 'distinct' needs distinct = true, which this version "
                    "of okrd does not support",
-                   shown(name, buf));
+                   cfg_shown(name, buf));
         else if (k->aggregate.kind == AGG_QUANTILE)
             err_at(ld, r->aggregate,
                    "kpi '%s': aggregate '%s' needs quantiles = true, which this version of okrd "
                    "does not support",
-                   shown(name, buf), shown(agg, b2));
+                   cfg_shown(name, buf), cfg_shown(agg, b2));
     }
 }
 
@@ -780,7 +772,7 @@ static void validate(loader_t *ld, config_t *c)
     v = &ld->v[S_LOG_LEVEL];
     if (log_level_parse(v->s, &c->daemon.log_level) != 0)
         err_val(ld, v, "daemon.log_level must be one of error, warn, info, debug (got '%s')",
-                shown(v->s, buf));
+                cfg_shown(v->s, buf));
 
     /* ingest */
     copy_list(ld, S_INGEST_BIND, &c->ingest.bind);
@@ -799,13 +791,13 @@ static void validate(loader_t *ld, config_t *c)
     for (int j = 0; j < c->ingest.topics.n; j++) {
         const char *t = c->ingest.topics.v[j], *file;
         int line;
-        if (!t || !t[0] || valid_topic(t))
+        if (!t || !t[0] || cfg_valid_topic(t))
             continue;
         elem_pos(&ld->v[S_INGEST_TOPICS], j, &file, &line);
-        add_error(ld, file, line,
+        cfg_error(ld, file, line,
                   "ingest.topics: '%s' is not a source name prefix ([A-Za-z0-9_.:/-], at most "
                   "200 bytes)",
-                  shown(t, buf));
+                  cfg_shown(t, buf));
     }
     v = &ld->v[S_MAX_MESSAGE_BYTES];
     c->ingest.max_message_bytes = v->i;
@@ -839,12 +831,14 @@ static void validate(loader_t *ld, config_t *c)
         c->cal.utc_offset_s > 18 * 3600) {
         err_val(ld, v,
                 "time.utc_offset must be +HH:MM or -HH:MM within 18:00 of UTC, or Z (got '%s')",
-                shown(v->s, buf));
+                cfg_shown(v->s, buf));
         c->cal.utc_offset_s = 0;
     }
     c->cal.fiscal_start_month = (int)int_in(ld, S_FISCAL_START_MONTH, 1, 12);
 
     validate_kpis(ld, c);
+    /* last: periods need the calendar, key results the KPIs */
+    cfg_okr_validate(ld, c, ld->objectives);
 }
 
 /* ---- putting it together ---------------------------------------------- */
@@ -880,6 +874,7 @@ static void config_free(config_t *c)
         free(k->kind);
     }
     free(c->kpis);
+    cfg_okr_free(c);
     free(c);
 }
 
@@ -957,9 +952,9 @@ int config_load(const char *path, config_t **out, char **errors)
     lc_ok = config_read_file(&lc, path) == CONFIG_TRUE;
     if (!lc_ok) {
         if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
-            add_error(&ld, NULL, 0, "cannot read: %s", config_error_text(&lc));
+            cfg_error(&ld, NULL, 0, "cannot read: %s", config_error_text(&lc));
         else
-            add_error(&ld, config_error_file(&lc), config_error_line(&lc), "%s",
+            cfg_error(&ld, config_error_file(&lc), config_error_line(&lc), "%s",
                       config_error_text(&lc));
     } else {
         scan_int_literals(&ld, text, len);
@@ -967,7 +962,7 @@ int config_load(const char *path, config_t **out, char **errors)
         c = calloc(1, sizeof *c);
         if (c) {
             c->refs = 1;
-            c->path = xstrdup(&ld, path);
+            c->path = cfg_strdup(&ld, path);
             validate(&ld, c);
         } else {
             ld.oom = true;

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "ingest.h"
 #include "notify.h"
+#include "okr_writer.h"
 #include "query.h"
 #include "sources.h"
 #include "stats.h"
@@ -76,6 +77,10 @@ typedef struct writer {
     stats_t stats;
     query_shared_t shared;
     int64_t last_prune;
+    void *checkins;        /* PAIR: check-ins handed over by the query thread */
+    store_reader_t *rd;    /* the writer's own reader, for the snapshots */
+    int64_t snapshot_day;  /* the local midnight of the latest snapshot */
+    msgpack_sbuffer reply; /* reused for replies to the query thread */
 } writer_t;
 
 static void commit(writer_t *w, int64_t now)
@@ -98,13 +103,43 @@ static void commit(writer_t *w, int64_t now)
     stats_publish(&w->stats, &w->counts, sources_count(w->src));
 }
 
+/* Store a check-in from the query thread and answer it. */
+static void take_checkin(writer_t *w)
+{
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    if (zmq_msg_recv(&msg, w->checkins, ZMQ_DONTWAIT) >= 0) {
+        okr_writer_checkin(w->store, zmq_msg_data(&msg), zmq_msg_size(&msg), &w->reply);
+        zmq_send(w->checkins, w->reply.data, w->reply.size, 0);
+    }
+    zmq_msg_close(&msg);
+}
+
+/* Once a day, after local midnight, snapshot the progress of every key
+ * result and objective as it stood at that midnight. */
+static void snapshot(writer_t *w, int64_t now)
+{
+    int64_t day = cal_floor(&w->cfg->cal, RES_DAY, now);
+    if (day <= w->snapshot_day)
+        return;
+    commit(w, now); /* the last events of the day count */
+    int rc = okr_writer_snapshot(w->store, w->rd, w->cfg, now, day);
+    if (rc != 0)
+        log_error("event=snapshot_failed error=\"%s\"", strerror(-rc));
+    else
+        log_debug("event=snapshot day=%lld", (long long)(day - MS_DAY));
+    w->snapshot_day = day;
+}
+
 static void reload(writer_t *w)
 {
     config_t *nc = NULL;
     char *errors = NULL;
     if (config_load(w->cfg->path, &nc, &errors) != 0) {
         log_error("event=reload_failed path=%s (the running configuration is kept)", w->cfg->path);
-        for (char *line = strtok(errors, "\n"); line != NULL; line = strtok(NULL, "\n"))
+        char *save = NULL;
+        for (char *line = errors ? strtok_r(errors, "\n", &save) : NULL; line != NULL;
+             line = strtok_r(NULL, "\n", &save))
             log_error("%s", line);
         free(errors);
         return;
@@ -130,6 +165,16 @@ static int run(writer_t *w, void *zctx)
     query_t *q = NULL;
     int rc = ingest_open_socket(w->in, zctx, err, sizeof err);
     if (rc == 0) {
+        w->checkins = zmq_socket(zctx, ZMQ_PAIR);
+        int linger = 0;
+        zmq_setsockopt(w->checkins, ZMQ_LINGER, &linger, sizeof linger);
+        if (zmq_bind(w->checkins, QUERY_WRITER_ENDPOINT) != 0) {
+            snprintf(err, sizeof err, "cannot bind %s: %s", QUERY_WRITER_ENDPOINT,
+                     zmq_strerror(errno));
+            rc = -1;
+        }
+    }
+    if (rc == 0) {
         /* The query thread must not take the signals: the loop here acts on them. */
         sigset_t block, old;
         sigemptyset(&block);
@@ -151,13 +196,22 @@ static int run(writer_t *w, void *zctx)
     int64_t wd_every = notify_watchdog_ms(), wd_next = 0;
     int64_t next_commit = now_ms() + w->cfg->daemon.commit_interval_ms;
     w->last_prune = 0;
+    w->snapshot_day = INT64_MIN;
     while (!g_stop) {
         int64_t now = now_ms();
         long timeout = next_commit > now ? (long)(next_commit - now) : 0;
-        zmq_pollitem_t item = {ingest_socket(w->in), 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, timeout) > 0)
-            ingest_drain(w->in, DRAIN_BATCH);
+        if (wd_every > 0 && wd_next - now < timeout) /* wake up for the watchdog too */
+            timeout = wd_next > now ? (long)(wd_next - now) : 0;
+        zmq_pollitem_t items[2] = {{ingest_socket(w->in), 0, ZMQ_POLLIN, 0},
+                                   {w->checkins, 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 2, timeout) > 0) {
+            if (items[0].revents & ZMQ_POLLIN)
+                ingest_drain(w->in, DRAIN_BATCH);
+            if (items[1].revents & ZMQ_POLLIN)
+                take_checkin(w);
+        }
         now = now_ms();
+        snapshot(w, now);
         if (now >= next_commit) {
             commit(w, now);
             next_commit = now + w->cfg->daemon.commit_interval_ms;
@@ -176,6 +230,7 @@ static int run(writer_t *w, void *zctx)
     notify_send("STOPPING=1");
     log_info("event=stopping");
     query_stop(&q);
+    zmq_close(w->checkins);
     /* Stop reading, then commit what was applied. */
     commit(w, now_ms());
     return EXIT_OK;
@@ -264,7 +319,8 @@ int main(int argc, char **argv)
         goto out;
     }
     w.in = ingest_new(w.cfg, w.aggr, w.src, &w.counts);
-    if (w.in == NULL) {
+    msgpack_sbuffer_init(&w.reply);
+    if (w.in == NULL || store_reader_open(w.store, &w.rd) != 0) {
         log_error("out of memory");
         goto out;
     }
@@ -282,6 +338,8 @@ int main(int argc, char **argv)
 
 out:
     ingest_destroy(&w.in);
+    store_reader_close(&w.rd);
+    msgpack_sbuffer_destroy(&w.reply);
     if (zctx != NULL)
         zmq_ctx_term(zctx);
     if (w.shared.cfg != NULL) {

@@ -14,29 +14,17 @@
 #include "../common/log.h"
 #include "../common/wire.h"
 #include "kpi.h"
+#include "query_int.h"
 
 #define MAX_REQUEST_BYTES (1 << 20)
-/* Instants beyond +-2^53 ms (about 285 000 years) are refused, so that no
- * window arithmetic can overflow. */
-#define MAX_ABS_MS (INT64_C(1) << 53)
 
 struct query {
     query_shared_t *sh;
+    void *zctx;
     void *sock;
     pthread_t thread;
     atomic_int stop;
 };
-
-/* One request being answered. */
-typedef struct req {
-    query_shared_t *sh;
-    config_t *cfg;
-    store_reader_t *rd;
-    const msgpack_object *body;
-    int64_t now;
-    msgpack_packer pk;
-    msgpack_sbuffer *out;
-} req_t;
 
 config_t *query_config(query_shared_t *sh)
 {
@@ -58,31 +46,31 @@ void query_set_config(query_shared_t *sh, config_t *cfg)
 
 /* ---- replies ------------------------------------------------------------ */
 
-static void pack_key(req_t *r, const char *k)
+void pack_key(req_t *r, const char *k)
 {
     wire_pack_str(&r->pk, k);
 }
 
-static void kv_str(req_t *r, const char *k, const char *v)
+void kv_str(req_t *r, const char *k, const char *v)
 {
     pack_key(r, k);
     wire_pack_str(&r->pk, v);
 }
 
-static void kv_int(req_t *r, const char *k, int64_t v)
+void kv_int(req_t *r, const char *k, int64_t v)
 {
     pack_key(r, k);
     msgpack_pack_int64(&r->pk, v);
 }
 
-static void kv_num(req_t *r, const char *k, bool has, double v)
+void kv_num(req_t *r, const char *k, bool has, double v)
 {
     pack_key(r, k);
     wire_pack_num(&r->pk, has, v);
 }
 
 /* Start an ok reply with n fields besides ok. */
-static void reply_ok(req_t *r, uint32_t n)
+void reply_ok(req_t *r, uint32_t n)
 {
     msgpack_sbuffer_clear(r->out);
     msgpack_pack_map(&r->pk, n + 1);
@@ -90,10 +78,7 @@ static void reply_ok(req_t *r, uint32_t n)
     msgpack_pack_true(&r->pk);
 }
 
-static void reply_error(req_t *r, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void reply_error(req_t *r, const char *code, const char *fmt, ...)
+void reply_error(req_t *r, const char *code, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -111,7 +96,7 @@ static void reply_error(req_t *r, const char *code, const char *fmt, ...)
 /* ---- request fields ----------------------------------------------------- */
 
 /* A string field into buf: 1 found, 0 absent, -1 wrong type (reply sent). */
-static int field_str(req_t *r, const char *k, char *buf, size_t len)
+int field_str(req_t *r, const char *k, char *buf, size_t len)
 {
     const msgpack_object *o = wire_map_get(r->body, k);
     if (o == NULL || o->type == MSGPACK_OBJECT_NIL)
@@ -124,7 +109,7 @@ static int field_str(req_t *r, const char *k, char *buf, size_t len)
 }
 
 /* An integer field: 1 found, 0 absent, -1 wrong type (reply sent). */
-static int field_int(req_t *r, const char *k, int64_t *v)
+int field_int(req_t *r, const char *k, int64_t *v)
 {
     const msgpack_object *o = wire_map_get(r->body, k);
     if (o == NULL || o->type == MSGPACK_OBJECT_NIL)
@@ -180,7 +165,7 @@ static int field_agg(req_t *r, const kpi_def_t *k, agg_spec_t *a)
 }
 
 /* "at": the request's, or now. */
-static int field_at(req_t *r, int64_t *at)
+int field_at(req_t *r, int64_t *at)
 {
     int rc = field_int(r, "at", at);
     if (rc == 0)
@@ -224,7 +209,7 @@ static void op_stats(req_t *r)
     kv_int(r, "commits", (int64_t)atomic_load(&s->commits));
     kv_int(r, "db_bytes", (int64_t)store_db_bytes(r->sh->store));
     kv_int(r, "kpis", r->cfg->nkpis);
-    kv_int(r, "objectives", 0);
+    kv_int(r, "objectives", r->cfg->nobjectives);
     kv_int(r, "sources", count_sources(r->cfg));
     kv_int(r, "publishers", (int64_t)atomic_load(&s->publishers));
 }
@@ -249,7 +234,7 @@ static void op_kpi_list(req_t *r)
     }
 }
 
-static window_avail_t avail_now(req_t *r)
+window_avail_t avail_now(req_t *r)
 {
     return window_avail_at(r->now, r->cfg->retention);
 }
@@ -476,14 +461,24 @@ static const struct {
     const char *name;
     void (*fn)(req_t *r);
 } ops[] = {
-    {"ping", op_ping},       {"stats", op_stats},           {"kpi.list", op_kpi_list},
-    {"kpi.get", op_kpi_get}, {"kpi.series", op_kpi_series}, {"source.list", op_source_list},
+    {"ping", op_ping},
+    {"stats", op_stats},
+    {"kpi.list", op_kpi_list},
+    {"kpi.get", op_kpi_get},
+    {"kpi.series", op_kpi_series},
+    {"source.list", op_source_list},
+    {"okr.tree", op_okr_tree},
+    {"objective.get", op_objective_get},
+    {"kr.get", op_kr_get},
+    {"checkin", op_checkin},
 };
 
-void query_handle(query_shared_t *sh, store_reader_t *rd, const char *data, size_t len,
-                  int64_t now_ms, msgpack_sbuffer *out)
+void query_handle(query_shared_t *sh, store_reader_t *rd, void *writer, const char *data,
+                  size_t len, int64_t now_ms, msgpack_sbuffer *out)
 {
-    req_t r = {.sh = sh, .rd = rd, .now = now_ms, .out = out};
+    static uint64_t writer_seq; /* only the query thread answers requests */
+    req_t r = {
+        .sh = sh, .rd = rd, .now = now_ms, .out = out, .writer = writer, .writer_seq = &writer_seq};
     msgpack_packer_init(&r.pk, out, msgpack_sbuffer_write);
     msgpack_sbuffer_clear(out);
 
@@ -491,7 +486,9 @@ void query_handle(query_shared_t *sh, store_reader_t *rd, const char *data, size
     msgpack_zone_init(&zone, 4096);
     msgpack_object body;
     size_t off = 0;
-    msgpack_unpack_return urc = msgpack_unpack(data, len, &off, &zone, &body);
+    msgpack_unpack_return urc = MSGPACK_UNPACK_PARSE_ERROR;
+    if (wire_plausible(data, len))
+        urc = msgpack_unpack(data, len, &off, &zone, &body);
     if (urc != MSGPACK_UNPACK_SUCCESS || body.type != MSGPACK_OBJECT_MAP) {
         reply_error(&r, "bad_request", "a request is one MessagePack map with an 'op'");
         msgpack_zone_destroy(&zone);
@@ -543,6 +540,13 @@ static void *query_main(void *arg)
     }
     msgpack_sbuffer out;
     msgpack_sbuffer_init(&out);
+    void *writer = zmq_socket(q->zctx, ZMQ_PAIR);
+    int linger = 0;
+    zmq_setsockopt(writer, ZMQ_LINGER, &linger, sizeof linger);
+    if (writer != NULL && zmq_connect(writer, QUERY_WRITER_ENDPOINT) != 0) {
+        zmq_close(writer);
+        writer = NULL;
+    }
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     while (!atomic_load(&q->stop)) {
@@ -563,13 +567,16 @@ static void *query_main(void *arg)
             extra = true;
         }
         if (extra)
-            query_handle(q->sh, rd, "", 0, clock_ms(), &out);
+            query_handle(q->sh, rd, writer, "", 0, clock_ms(), &out);
         else
-            query_handle(q->sh, rd, zmq_msg_data(&msg), zmq_msg_size(&msg), clock_ms(), &out);
+            query_handle(q->sh, rd, writer, zmq_msg_data(&msg), zmq_msg_size(&msg), clock_ms(),
+                         &out);
         if (zmq_send(q->sock, out.data, out.size, 0) < 0)
             log_warn("event=reply_failed error=\"%s\"", zmq_strerror(errno));
     }
     zmq_msg_close(&msg);
+    if (writer != NULL)
+        zmq_close(writer);
     msgpack_sbuffer_destroy(&out);
     store_reader_close(&rd);
     return NULL;
@@ -584,6 +591,7 @@ int query_start(query_t **out, void *zctx, query_shared_t *sh, char *err, size_t
         return -1;
     }
     q->sh = sh;
+    q->zctx = zctx;
     q->sock = zmq_socket(zctx, ZMQ_REP);
     if (q->sock == NULL) {
         snprintf(err, errlen, "cannot create the query socket: %s", zmq_strerror(errno));

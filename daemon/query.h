@@ -20,6 +20,9 @@
 
 #define QUERY_PROTOCOL   1
 #define QUERY_MAX_POINTS 10000
+/* The writer thread binds a PAIR socket here; the query thread hands it
+ * check-ins, since only the writer writes to the store. */
+#define QUERY_WRITER_ENDPOINT "inproc://okrd-writer"
 
 /* What the query thread shares with the writer. */
 typedef struct query_shared {
@@ -49,10 +52,11 @@ void query_stop(query_t **q);
 
 /*
  * Answer one request (the bytes of its frame) into out, which is cleared
- * first.  rd is the calling thread's reader; now_ms is the clock.  This is
- * the whole request path without the socket, for tests.
+ * first.  rd is the calling thread's reader; now_ms is the clock; writer is
+ * the PAIR socket connected to QUERY_WRITER_ENDPOINT (NULL: check-ins are
+ * refused).  This is the whole request path without the REP socket.
  */
-void query_handle(query_shared_t *sh, store_reader_t *rd, const char *req, size_t len,
+void query_handle(query_shared_t *sh, store_reader_t *rd, void *writer, const char *req, size_t len,
                   int64_t now_ms, msgpack_sbuffer *out);
 
 #endif

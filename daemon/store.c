@@ -19,7 +19,7 @@
 
 struct store {
     MDB_env *env;
-    MDB_dbi meta, kpis, buckets, sources;
+    MDB_dbi meta, kpis, buckets, sources, checkins, history;
     int lock_fd;
     size_t map_size;
     /* Readers hold it shared for the life of a read transaction; the writer
@@ -144,6 +144,10 @@ static int open_dbis(store_t *s, char *err, size_t errlen)
         rc = mdb_dbi_open(txn, "buckets", MDB_CREATE, &s->buckets);
     if (rc == 0)
         rc = mdb_dbi_open(txn, "sources", MDB_CREATE, &s->sources);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "checkins", MDB_CREATE, &s->checkins);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "history", MDB_CREATE, &s->history);
     if (rc != 0) {
         snprintf(err, errlen, "cannot open the databases: %s", mdb_strerror(rc));
         if (txn != NULL)
@@ -440,6 +444,198 @@ int store_commit(store_t *s, aggr_t *a, sources_t *src, const int64_t *prune)
     }
 }
 
+/* ---- check-ins and history ------------------------------------------------ */
+
+#define ID_KEY_MAX 256 /* ids are at most 200 bytes */
+
+/* [prefix][id][0][u64 t BE, sign-flipped][u32 n BE, when with_n]; returns the length. */
+static size_t id_key(unsigned char *k, char prefix, const char *id, int64_t t, uint32_t n,
+                     bool with_n)
+{
+    size_t len = 0;
+    if (prefix != 0)
+        k[len++] = (unsigned char)prefix;
+    size_t idlen = strnlen(id, 200);
+    memcpy(k + len, id, idlen);
+    len += idlen;
+    k[len++] = 0;
+    uint64_t u = (uint64_t)t ^ (UINT64_C(1) << 63);
+    for (int i = 0; i < 8; i++)
+        k[len++] = (unsigned char)(u >> (56 - 8 * i));
+    if (with_n)
+        for (int i = 0; i < 4; i++)
+            k[len++] = (unsigned char)(n >> (24 - 8 * i));
+    return len;
+}
+
+/* The time in a key made by id_key, given the length of its [prefix][id][0]. */
+static int64_t id_key_time(const unsigned char *k, size_t head)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++)
+        u = u << 8 | k[head + i];
+    return (int64_t)(u ^ (UINT64_C(1) << 63));
+}
+
+/* Run fn(ctx, txn) in a write transaction, growing the map when full. */
+static int write_txn(store_t *s, int (*fn)(void *ctx, store_t *s, MDB_txn *txn), void *ctx)
+{
+    for (int attempt = 0;; attempt++) {
+        MDB_txn *txn;
+        int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+        if (rc != 0)
+            return mdb_errno(rc);
+        rc = fn(ctx, s, txn);
+        if (rc == 0)
+            rc = mdb_txn_commit(txn);
+        else
+            mdb_txn_abort(txn);
+        if (rc == MDB_MAP_FULL && attempt < 8 && grow_map(s) == 0)
+            continue;
+        return mdb_errno(rc);
+    }
+}
+
+typedef struct checkin_put {
+    const char *kr;
+    int64_t ts;
+    MDB_val body;
+} checkin_put_t;
+
+static int put_checkin(void *ctx, store_t *s, MDB_txn *txn)
+{
+    checkin_put_t *c = ctx;
+    unsigned char k[ID_KEY_MAX];
+    /* Check-ins at the same ms are kept apart by a counter. */
+    for (uint32_t n = 0; n < 1000; n++) {
+        MDB_val key = {id_key(k, 0, c->kr, c->ts, n, true), k};
+        int rc = mdb_put(txn, s->checkins, &key, &c->body, MDB_NOOVERWRITE);
+        if (rc != MDB_KEYEXIST)
+            return rc;
+    }
+    return MDB_KEYEXIST;
+}
+
+int store_put_checkin(store_t *s, const char *kr_id, int64_t ts, const void *body, size_t len)
+{
+    checkin_put_t c = {kr_id, ts, {len, (void *)body}};
+    return write_txn(s, put_checkin, &c);
+}
+
+typedef struct snaps_put {
+    const store_snapshot_t *snaps;
+    int n;
+} snaps_put_t;
+
+static int put_snaps(void *ctx, store_t *s, MDB_txn *txn)
+{
+    snaps_put_t *p = ctx;
+    for (int i = 0; i < p->n; i++) {
+        unsigned char k[ID_KEY_MAX];
+        const store_snapshot_t *sn = &p->snaps[i];
+        MDB_val key = {id_key(k, sn->kind, sn->id, sn->day, 0, false), k};
+        MDB_val val = {sizeof sn->progress, (void *)&sn->progress};
+        int rc = mdb_put(txn, s->history, &key, &val, 0);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int store_put_snapshots(store_t *s, const store_snapshot_t *snaps, int n)
+{
+    snaps_put_t p = {snaps, n};
+    return write_txn(s, put_snaps, &p);
+}
+
+/* Walk the keys k of dbi with lo <= k < hi, forwards or backwards.  lo and
+ * hi have the same length and share the [prefix][id][0] head, so every key
+ * between them belongs to that id. */
+typedef int (*range_fn)(void *ctx, const MDB_val *k, const MDB_val *v);
+
+static bool in_range(const MDB_val *k, const unsigned char *lo, const unsigned char *hi, size_t len)
+{
+    return k->mv_size == len && memcmp(k->mv_data, lo, len) >= 0 && memcmp(k->mv_data, hi, len) < 0;
+}
+
+static int walk_range(store_reader_t *r, MDB_dbi dbi, const unsigned char *lo,
+                      const unsigned char *hi, size_t len, bool backwards, int limit, range_fn fn,
+                      void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(r->txn, dbi, &cur);
+    if (rc != 0)
+        return mdb_errno(rc);
+    MDB_val k = {len, (void *)(backwards ? hi : lo)}, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (backwards)
+        rc = mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
+    int n = 0, frc = 0;
+    while (rc == 0 && in_range(&k, lo, hi, len) && (limit <= 0 || n < limit)) {
+        frc = fn(ctx, &k, &v);
+        n++;
+        if (frc != 0)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, backwards ? MDB_PREV : MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (frc != 0)
+        return frc;
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : mdb_errno(rc);
+}
+
+typedef struct checkin_walk {
+    size_t head;
+    store_checkin_fn fn;
+    void *ctx;
+} checkin_walk_t;
+
+static int checkin_cb(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    checkin_walk_t *w = ctx;
+    return w->fn(w->ctx, id_key_time(k->mv_data, w->head), v->mv_data, v->mv_size);
+}
+
+int store_read_checkins(store_reader_t *r, const char *kr_id, int64_t from, int64_t to,
+                        bool newest_first, int limit, store_checkin_fn fn, void *ctx)
+{
+    if (from >= to)
+        return 0;
+    unsigned char lo[ID_KEY_MAX], hi[ID_KEY_MAX];
+    size_t len = id_key(lo, 0, kr_id, from, 0, true);
+    id_key(hi, 0, kr_id, to, 0, true);
+    checkin_walk_t w = {strnlen(kr_id, 200) + 1, fn, ctx};
+    return walk_range(r, r->s->checkins, lo, hi, len, newest_first, limit, checkin_cb, &w);
+}
+
+typedef struct history_walk {
+    size_t head;
+    store_history_fn fn;
+    void *ctx;
+} history_walk_t;
+
+static int history_cb(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    history_walk_t *w = ctx;
+    double p;
+    if (v->mv_size != sizeof p)
+        return 0;
+    memcpy(&p, v->mv_data, sizeof p);
+    return w->fn(w->ctx, id_key_time(k->mv_data, w->head), p);
+}
+
+int store_read_history(store_reader_t *r, char kind, const char *id, int64_t from, int64_t to,
+                       store_history_fn fn, void *ctx)
+{
+    if (from >= to)
+        return 0;
+    unsigned char lo[ID_KEY_MAX], hi[ID_KEY_MAX];
+    size_t len = id_key(lo, kind, id, from, 0, false);
+    id_key(hi, kind, id, to, 0, false);
+    history_walk_t w = {strnlen(id, 200) + 2, fn, ctx};
+    return walk_range(r, r->s->history, lo, hi, len, false, 0, history_cb, &w);
+}
+
 uint64_t store_db_bytes(store_t *s)
 {
     MDB_envinfo info;
@@ -524,6 +720,29 @@ int store_read_merge(store_reader_t *r, uint32_t id, res_t res, int64_t from, in
             bucket_record_t rec;
             memcpy(&rec, v.mv_data, sizeof rec);
             agg_merge(acc, &rec.state);
+        }
+        rc = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT);
+    }
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : mdb_errno(rc);
+}
+
+int store_read_each(store_reader_t *r, uint32_t id, res_t res, int64_t from, int64_t to,
+                    store_bucket_fn fn, void *ctx)
+{
+    if (from >= to)
+        return 0;
+    unsigned char kb[KEY_LEN], end[KEY_LEN];
+    key_encode(kb, id, res, from);
+    key_encode(end, id, res, to);
+    MDB_val k = {KEY_LEN, kb}, v;
+    int rc = mdb_cursor_get(r->cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == KEY_LEN && memcmp(k.mv_data, end, KEY_LEN) < 0) {
+        if (v.mv_size == sizeof(bucket_record_t)) {
+            bucket_record_t rec;
+            memcpy(&rec, v.mv_data, sizeof rec);
+            int frc = fn(ctx, key_start(k.mv_data), &rec.state);
+            if (frc != 0)
+                return frc;
         }
         rc = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT);
     }

@@ -7,6 +7,10 @@
  *            a removed KPI stays readable until retention expires)
  *   buckets  [u32 id BE][u8 res][u64 start BE, sign-flipped] -> bucket_record_t
  *   sources  source_id -> source_rec_t (last applied seq, last ts, gaps)
+ *   checkins [kr id][0][u64 ts BE, sign-flipped][u32 n BE] -> MessagePack map
+ *            {value?, done?, confidence?, note?, author?}
+ *   history  [kind 'k'|'o'][id][0][u64 day BE, sign-flipped] -> double progress
+ *            (daily snapshots of key results and objectives)
  *
  * One writer (the ingest thread) group-commits the dirty buckets and the
  * dirty publisher records in one transaction, so de-duplication state and
@@ -59,6 +63,24 @@ int store_load_sources(store_t *s, sources_t *src);
  */
 int store_commit(store_t *s, aggr_t *a, sources_t *src, const int64_t *prune);
 
+/*
+ * Store one check-in of key result kr_id at ts (its body a MessagePack map)
+ * and commit it at once, synced like every commit.  Writer thread only.
+ */
+int store_put_checkin(store_t *s, const char *kr_id, int64_t ts, const void *body, size_t len);
+
+/* One daily snapshot: progress of key result (kind 'k') or objective ('o') id
+ * at the end of the day that starts at day. */
+typedef struct store_snapshot {
+    char kind;
+    const char *id;
+    int64_t day;
+    double progress;
+} store_snapshot_t;
+
+/* Write snapshots in one transaction.  Writer thread only. */
+int store_put_snapshots(store_t *s, const store_snapshot_t *snaps, int n);
+
 /* Bytes of the map in use (pages used x page size). */
 uint64_t store_db_bytes(store_t *s);
 
@@ -80,8 +102,29 @@ void store_reader_end(store_reader_t *r);
 int store_read_merge(store_reader_t *r, uint32_t id, res_t res, int64_t from, int64_t to,
                      agg_state_t *acc);
 
+/* Call fn for each bucket of KPI id and resolution res whose start lies in
+ * [from, to), in time order; stops at the first non-zero return of fn. */
+typedef int (*store_bucket_fn)(void *ctx, int64_t start, const agg_state_t *state);
+int store_read_each(store_reader_t *r, uint32_t id, res_t res, int64_t from, int64_t to,
+                    store_bucket_fn fn, void *ctx);
+
 /* Call fn for every publisher record, in id order. */
 typedef int (*store_source_fn)(void *ctx, const char *id, size_t len, const source_rec_t *rec);
 int store_read_sources(store_reader_t *r, store_source_fn fn, void *ctx);
+
+/*
+ * Call fn for each check-in of key result kr_id with ts in [from, to), in
+ * time order (oldest first), or newest first when newest_first; stop at
+ * the first non-zero return of fn (returned), or after limit calls when
+ * limit > 0.
+ */
+typedef int (*store_checkin_fn)(void *ctx, int64_t ts, const void *body, size_t len);
+int store_read_checkins(store_reader_t *r, const char *kr_id, int64_t from, int64_t to,
+                        bool newest_first, int limit, store_checkin_fn fn, void *ctx);
+
+/* Call fn for each snapshot of (kind, id) with day in [from, to), oldest first. */
+typedef int (*store_history_fn)(void *ctx, int64_t day, double progress);
+int store_read_history(store_reader_t *r, char kind, const char *id, int64_t from, int64_t to,
+                       store_history_fn fn, void *ctx);
 
 #endif

@@ -143,12 +143,14 @@ static const bad_row_t bad_rows[] = {
       "t.conf:3: unknown key 'connect' in query", "t.conf:4: unknown key 'key' in security",
       "t.conf:5: unknown key 'week' in retention", "t.conf:6: unknown key 'zone' in time",
       "t.conf:7: unknown key 'deamon' at top level"}},
-    {"objectives",
+    {"objectives (the rest is in test_config_okr.c)",
      "kpis = ( );\n"
      "objectives = (\n"
-     "  { id = \"o\"; title = \"t\"; period = \"2026-Q4\"; }\n"
+     "  { id = \"o\"; title = \"t\"; period = \"2026-Q4\";\n"
+     "    key_results = ( { id = \"k\"; type = \"increase\"; kpi = \"sales.order\";\n"
+     "                      start = 0; target = 10; } ); }\n"
      ");\n",
-     {"t.conf:2: objectives are not supported by this version of okrd"}},
+     {"t.conf:4: kr 'k': unknown kpi 'sales.order'"}},
     {"sections must be groups",
      "daemon = 5;\n"
      "ingest = [ \"tcp://127.0.0.1:7401\" ];\n",
@@ -408,7 +410,7 @@ static void test_all_errors_reported(void **state)
                                "  { name = \"a\"; formula = \"1\"; },\n"    /* 9 */
                                "  { name = \"a\"; aggregate = \"p90\"; }\n" /* 10 */
                                ");\n"                                       /* 11 */
-                               "objectives = ( );\n";                       /* 12 */
+                               "objectives = ( { id = \"o\"; } );\n";       /* 12 */
     static const char *const want[] = {
         ":2: daemon.commit_interval_ms must be between 1 and 60000",
         ":3: unknown key 'bogus' in daemon",
@@ -418,7 +420,7 @@ static void test_all_errors_reported(void **state)
         ":9: kpi 'a': 'formula' is not supported",
         ":10: kpi 'a' is defined twice (first at line 9)",
         ":10: kpi 'a': aggregate 'p90' needs quantiles = true",
-        ":12: objectives are not supported",
+        ":12: objective 'o' has no period",
     };
     config_t *c = NULL;
     char *errors = NULL;
@@ -829,6 +831,15 @@ static void load_any(void)
         assert_null(errors);
         for (int j = 0; j < c->nkpis; j++)
             assert_ptr_equal(config_kpi(c, c->kpis[j].name), &c->kpis[j]);
+        for (int j = 0; j < c->nobjectives; j++) {
+            const objective_def_t *o = &c->objectives[j];
+            assert_ptr_equal(config_objective(c, o->id), o);
+            assert_true(o->parent < j);
+            for (int k = 0; k < o->nkrs; k++) {
+                assert_ptr_equal(config_kr(c, o->krs[k].id), &o->krs[k]);
+                assert_int_equal(o->krs[k].objective, j);
+            }
+        }
         config_unref(&c);
     } else {
         assert_int_equal(rc, -1);
