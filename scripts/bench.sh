@@ -11,10 +11,12 @@ cd "$root"
 
 # Build quietly; show the output only when it fails.
 if ! log=$(cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DOKR_TESTS=OFF 2>&1 &&
-    cmake --build build-bench -j2 --target okrd bench_ingest 2>&1); then
+    cmake --build build-bench -j2 --target okrd bench_ingest bench_okr 2>&1); then
     printf '%s\n' "$log" >&2
     echo "bench.sh: the Release build failed" >&2
     exit 1
 fi
 
-exec build-bench/bench_ingest build-bench/okrd "$@"
+build-bench/bench_ingest build-bench/okrd "$@"
+echo
+build-bench/bench_okr build-bench/okrd
