@@ -126,14 +126,18 @@ static int cache_reserve(aggr_t *a, uint32_t kpi)
     return 0;
 }
 
-/* The state of bucket (kpi, res, start), created empty if new.  The caller
+/* The state of the bucket of resolution res holding ts, created empty if new.  The caller
  * makes sure the table has room (it never grows here, so pointers returned
  * by earlier calls stay valid). */
-static agg_state_t *slot_get(aggr_t *a, uint32_t kpi, res_t res, int64_t start)
+static agg_state_t *slot_get(aggr_t *a, const cal_t *cal, uint32_t kpi, res_t res, int64_t ts)
 {
+    /* Buckets have a fixed length in local time (the offset is fixed), so
+     * the common case, an event in the cached bucket, needs no division. */
+    static const int64_t len[RES_COUNT] = {MS_MINUTE, MS_HOUR, MS_DAY};
     cache_ent_t *ce = &a->cache[kpi][res];
-    if (ce->gen == a->gen && ce->start == start)
+    if (ce->gen == a->gen && ts >= ce->start && ts - ce->start < len[res])
         return &a->slots[ce->slot].state;
+    int64_t start = cal_floor(cal, res, ts);
     uint32_t i = probe(a, kpi, res, start);
     slot_t *s = &a->slots[i];
     if (s->used != a->gen) {
@@ -162,7 +166,7 @@ int aggr_add(aggr_t *a, const cal_t *cal, uint32_t kpi, int64_t ts, double v, re
     if (aggr_reserve(a, kpi, RES_COUNT) != 0)
         return -1;
     for (int r = first_res; r < RES_COUNT; r++)
-        agg_add(slot_get(a, kpi, (res_t)r, cal_floor(cal, (res_t)r, ts)), v, ts);
+        agg_add(slot_get(a, cal, kpi, (res_t)r, ts), v, ts);
     return 0;
 }
 

@@ -27,7 +27,9 @@ struct ingest {
     size_t nroutes;  /* power of two */
     uint32_t *ids;   /* storage of every route's ids */
     int64_t max_future_ms;
-    uint32_t max_id; /* largest storage id of the configured KPIs */
+    uint32_t max_id;       /* largest storage id of the configured KPIs */
+    source_ent_t *last_se; /* the publisher of the previous event, and */
+    size_t last_nsrc;      /* how many publishers there were then */
     void *sock;
     zmq_msg_t frames[2];
     msgpack_zone zone;
@@ -218,7 +220,15 @@ static void handle_event(ingest_t *in, const route_t *r, const msgpack_object *m
     }
     source_ent_t *se = NULL;
     if (ev.source_id != NULL) {
-        se = sources_get(in->src, ev.source_id, ev.source_id_len);
+        /* A batch usually comes from one publisher: reuse its entry while no
+         * publisher was added (an addition may move the entries). */
+        se = in->last_se;
+        if (se == NULL || in->last_nsrc != sources_count(in->src) || se->len != ev.source_id_len ||
+            memcmp(se->id, ev.source_id, se->len) != 0) {
+            se = sources_get(in->src, ev.source_id, ev.source_id_len);
+            in->last_se = se;
+            in->last_nsrc = sources_count(in->src);
+        }
         if (se == NULL) {
             log_error("event=drop reason=out_of_memory");
             return;
