@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const char *g_prog = "okrd";
-static log_level_t g_level = LOG_INFO;
+/* Set by the writer thread on reload, read by every thread. */
+static _Atomic int g_level = LOG_INFO;
 static int g_journal;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
@@ -16,19 +17,19 @@ static const int level_prio[] = {3, 4, 6, 7};
 void log_init(const char *prog, log_level_t level)
 {
     g_prog = prog;
-    g_level = level;
+    g_level = (int)level;
     const char *js = getenv("JOURNAL_STREAM");
     g_journal = js != NULL && *js != '\0';
 }
 
 void log_set_level(log_level_t level)
 {
-    g_level = level;
+    g_level = (int)level;
 }
 
 log_level_t log_get_level(void)
 {
-    return g_level;
+    return (log_level_t)g_level;
 }
 
 int log_level_parse(const char *s, log_level_t *out)
@@ -44,7 +45,7 @@ int log_level_parse(const char *s, log_level_t *out)
 
 void log_msg(log_level_t level, const char *fmt, ...)
 {
-    if (level > g_level)
+    if ((int)level > g_level)
         return;
     /* One fprintf per line: stdio locks the stream, so threads never interleave. */
     char line[2048];

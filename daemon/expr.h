@@ -34,8 +34,7 @@ expr_t *expr_where_compile(const char *src, char *err, size_t errlen);
 
 /* True when an event with this value and these tags (str -> str pairs, as
  * decoded by wire_event_decode) passes the filter. */
-bool expr_where_match(const expr_t *e, double value, const msgpack_object_kv *tags,
-                      uint32_t ntags);
+bool expr_where_match(const expr_t *e, double value, const msgpack_object_kv *tags, uint32_t ntags);
 
 /*
  * Compile a formula.  References are collected (see below) but not

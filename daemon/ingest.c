@@ -203,40 +203,51 @@ static void reject(ingest_t *in, wire_reason_t why, uint64_t n, const void *topi
 }
 
 /* Validate, de-duplicate and apply one decoded event. */
+/* The entry of the event's publisher; NULL when out of memory. */
+static source_ent_t *publisher(ingest_t *in, const wire_event_t *ev)
+{
+    /* A batch usually comes from one publisher: reuse its entry while no
+     * publisher was added (an addition may move the entries). */
+    source_ent_t *se = in->last_se;
+    if (se == NULL || in->last_nsrc != sources_count(in->src) || se->len != ev->source_id_len ||
+        memcmp(se->id, ev->source_id, se->len) != 0) {
+        se = sources_get(in->src, ev->source_id, ev->source_id_len);
+        in->last_se = se;
+        in->last_nsrc = sources_count(in->src);
+    }
+    return se;
+}
+
+/* Validate, de-duplicate and apply one decoded event. */
 static void handle_event(ingest_t *in, const route_t *r, const msgpack_object *map,
                          const void *topic, size_t topic_len, int64_t now)
 {
     wire_event_t ev;
     wire_reason_t why = wire_event_decode(map, &ev);
-    if (why != WIRE_OK) {
+    if (why == WIRE_MALFORMED) {
         reject(in, why, 1, topic, topic_len, now);
         return;
     }
     const int64_t *ret = in->cfg->retention;
     int64_t ts = ev.has_ts ? ev.ts : now;
-    if (ts < now - ret[RES_DAY] || ts > now + in->max_future_ms) {
-        reject(in, WIRE_BAD_TIME, 1, topic, topic_len, now);
+    if (why == WIRE_OK && (ts < now - ret[RES_DAY] || ts > now + in->max_future_ms))
+        why = WIRE_BAD_TIME;
+    source_ent_t *se = NULL;
+    if (ev.source_id != NULL && (se = publisher(in, &ev)) == NULL) {
+        log_error("event=drop reason=out_of_memory");
         return;
     }
-    source_ent_t *se = NULL;
-    if (ev.source_id != NULL) {
-        /* A batch usually comes from one publisher: reuse its entry while no
-         * publisher was added (an addition may move the entries). */
-        se = in->last_se;
-        if (se == NULL || in->last_nsrc != sources_count(in->src) || se->len != ev.source_id_len ||
-            memcmp(se->id, ev.source_id, se->len) != 0) {
-            se = sources_get(in->src, ev.source_id, ev.source_id_len);
-            in->last_se = se;
-            in->last_nsrc = sources_count(in->src);
+    if (why == WIRE_OK && se != NULL && ev.has_seq && se->rec.has_seq && ev.seq <= se->rec.last_seq)
+        why = WIRE_DUPLICATE;
+    if (why != WIRE_OK) {
+        /* A rejected event's seq was still sent: the next one is no gap. */
+        if (se != NULL && ev.has_seq && why != WIRE_DUPLICATE &&
+            (!se->has_seen || ev.seq > se->seen_seq)) {
+            se->seen_seq = ev.seq;
+            se->has_seen = true;
         }
-        if (se == NULL) {
-            log_error("event=drop reason=out_of_memory");
-            return;
-        }
-        if (ev.has_seq && se->rec.has_seq && ev.seq <= se->rec.last_seq) {
-            reject(in, WIRE_DUPLICATE, 1, topic, topic_len, now);
-            return;
-        }
+        reject(in, why, 1, topic, topic_len, now);
+        return;
     }
     /* The finest resolution whose retention still covers ts. */
     res_t first = RES_DAY;
@@ -253,17 +264,21 @@ static void handle_event(ingest_t *in, const route_t *r, const msgpack_object *m
         aggr_add(in->aggr, &in->cfg->cal, r->ids[k], ts, ev.value, first);
     if (se != NULL) {
         if (ev.has_seq) {
-            if (se->rec.has_seq && ev.seq > se->rec.last_seq + 1) {
-                uint64_t missing = ev.seq - se->rec.last_seq - 1;
-                se->rec.gaps += missing;
-                in->counts->gaps += missing;
+            /* Missing numbers since the last seq sent, applied or not. */
+            bool known = se->rec.has_seq || se->has_seen;
+            uint64_t prev = se->rec.has_seq ? se->rec.last_seq : 0;
+            if (se->has_seen && se->seen_seq > prev)
+                prev = se->seen_seq;
+            if (known && ev.seq > prev + 1) {
+                se->rec.gaps += ev.seq - prev - 1;
+                in->counts->gaps += ev.seq - prev - 1;
             }
             se->rec.last_seq = ev.seq;
             se->rec.has_seq = 1;
         }
         if (ts > se->rec.last_ts)
             se->rec.last_ts = ts;
-        se->dirty = true;
+        sources_mark_dirty(in->src, se);
     }
     in->counts->received++;
     in->counts->applied++;
@@ -299,7 +314,7 @@ void ingest_message(ingest_t *in, int nframes, const void *topic, size_t topic_l
     msgpack_zone_clear(&in->zone);
 }
 
-int ingest_drain(ingest_t *in, int max)
+int ingest_drain(ingest_t *in, int max, int64_t deadline_ms)
 {
     int done = 0;
     while (done < max) {
@@ -326,10 +341,13 @@ int ingest_drain(ingest_t *in, int max)
             zmq_msg_close(&extra);
             nframes++;
         }
+        int64_t now = now_ms();
         ingest_message(in, nframes, zmq_msg_data(&in->frames[0]), zmq_msg_size(&in->frames[0]),
                        nframes == 2 ? zmq_msg_data(&in->frames[1]) : NULL,
-                       nframes == 2 ? zmq_msg_size(&in->frames[1]) : 0, now_ms());
+                       nframes == 2 ? zmq_msg_size(&in->frames[1]) : 0, now);
         done++;
+        if (now >= deadline_ms)
+            break;
     }
     return done;
 }

@@ -39,9 +39,11 @@ int ingest_open_socket(ingest_t *in, void *zctx, char *err, size_t errlen);
 /* The SUB socket, for zmq_poll. */
 void *ingest_socket(ingest_t *in);
 
-/* Receive and process up to max messages without blocking.  Returns the
+/* Receive and process up to max messages without blocking, stopping early
+ * once the clock reaches deadline_ms (the next commit), so that a flood of
+ * large batches cannot hold off commits and the watchdog.  Returns the
  * number of messages processed. */
-int ingest_drain(ingest_t *in, int max);
+int ingest_drain(ingest_t *in, int max, int64_t deadline_ms);
 
 /*
  * Process one message as received: nframes frames, of which the first two

@@ -83,7 +83,9 @@ typedef struct writer {
     msgpack_sbuffer reply; /* reused for replies to the query thread */
 } writer_t;
 
-static void commit(writer_t *w, int64_t now)
+/* Commit the dirty state (and prune once a minute).  Returns 0, or -errno
+ * when the commit failed: the dirty state is kept and the next one retries. */
+static int commit(writer_t *w, int64_t now)
 {
     const int64_t *prune = NULL;
     int64_t cutoff[RES_COUNT];
@@ -95,12 +97,16 @@ static void commit(writer_t *w, int64_t now)
         prune = cutoff;
         w->last_prune = now;
     }
+    int rc = 0;
     if (aggr_size(w->aggr) > 0 || prune != NULL) {
-        if (store_commit(w->store, w->aggr, w->src, prune) == 0)
+        rc = store_commit(w->store, w->aggr, w->src, prune);
+        if (rc == 0)
             w->counts.commits++;
-        /* On failure the dirty state is kept and the next commit retries. */
     }
-    stats_publish(&w->stats, &w->counts, sources_count(w->src));
+    /* stats reflect committed work: not published while a commit fails. */
+    if (rc == 0)
+        stats_publish(&w->stats, &w->counts, sources_count(w->src));
+    return rc;
 }
 
 /* Store a check-in from the query thread and answer it. */
@@ -142,6 +148,12 @@ static void reload(writer_t *w)
              line = strtok_r(NULL, "\n", &save))
             log_error("%s", line);
         free(errors);
+        return;
+    }
+    char err[256];
+    if (store_check_offset(w->store, nc->cal.utc_offset_s, err, sizeof err) != 0) {
+        log_error("event=reload_failed (the running configuration is kept): %s", err);
+        config_unref(&nc);
         return;
     }
     if (store_assign_ids(w->store, nc->kpis, nc->nkpis) != 0 || ingest_set_config(w->in, nc) != 0) {
@@ -187,6 +199,9 @@ static int run(writer_t *w, void *zctx)
     }
     if (rc != 0) {
         log_error("%s", err);
+        if (w->checkins != NULL)
+            zmq_close(w->checkins); /* or zmq_ctx_term would wait for it forever */
+        w->checkins = NULL;
         return EXIT_RUNTIME;
     }
     notify_send("READY=1");
@@ -206,7 +221,7 @@ static int run(writer_t *w, void *zctx)
                                    {w->checkins, 0, ZMQ_POLLIN, 0}};
         if (zmq_poll(items, 2, timeout) > 0) {
             if (items[0].revents & ZMQ_POLLIN)
-                ingest_drain(w->in, DRAIN_BATCH);
+                ingest_drain(w->in, DRAIN_BATCH, next_commit);
             if (items[1].revents & ZMQ_POLLIN)
                 take_checkin(w);
         }
@@ -232,7 +247,11 @@ static int run(writer_t *w, void *zctx)
     query_stop(&q);
     zmq_close(w->checkins);
     /* Stop reading, then commit what was applied. */
-    commit(w, now_ms());
+    if (commit(w, now_ms()) != 0) {
+        log_error("event=final_commit_failed (events of the last %d ms are lost)",
+                  w->cfg->daemon.commit_interval_ms);
+        return EXIT_RUNTIME;
+    }
     return EXIT_OK;
 }
 
@@ -311,6 +330,11 @@ int main(int argc, char **argv)
     w.src = sources_new();
     if (w.aggr == NULL || w.src == NULL) {
         log_error("out of memory");
+        goto out;
+    }
+    if (store_check_offset(w.store, w.cfg->cal.utc_offset_s, err, sizeof err) != 0) {
+        log_error("%s: %s", w.cfg->path, err);
+        code = EXIT_CONFIG;
         goto out;
     }
     if ((rc = store_assign_ids(w.store, w.cfg->kpis, w.cfg->nkpis)) != 0 ||

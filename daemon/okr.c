@@ -339,7 +339,21 @@ int okr_eval_kr(const okr_ctx_t *c, const kr_def_t *kr, int64_t at, kr_eval_t *o
     }
 
     if (kr->checkin_every_ms > 0) {
-        int64_t since = out->last_activity != INT64_MIN ? out->last_activity : o->from;
+        /* Stale: nothing (no check-in; no event of the KPI, whatever the KR's
+         * window) within checkin_every before at, once that long has passed
+         * since the period started. */
+        int64_t since = out->last_activity;
+        if (kr->kpi >= 0 && since < at_r - kr->checkin_every_ms) {
+            agg_state_t st;
+            int64_t f = window_round(&cfg->cal, &c->av, at_r - kr->checkin_every_ms);
+            rc = kpi_state(c->rd, &cfg->cal, &cfg->kpis[kr->kpi], f < at_r ? f : at_r, at_r, &st);
+            if (rc != 0)
+                return rc;
+            if (st.count > 0 && st.last_ts > since)
+                since = st.last_ts;
+        }
+        if (since == INT64_MIN || since < o->from)
+            since = o->from;
         out->stale = at_r - since > kr->checkin_every_ms;
     }
     return 0;

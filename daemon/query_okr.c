@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "../common/wire.h"
@@ -403,11 +404,17 @@ static int writer_checkin(req_t *r, const char *kr, int64_t ts, const msgpack_sb
         snprintf(err, errlen, "cannot reach the writer: %s", zmq_strerror(errno));
         return -1;
     }
-    int64_t deadline = r->now + WRITER_WAIT_MS;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long waited = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
         zmq_pollitem_t item = {r->writer, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, WRITER_WAIT_MS) <= 0) {
-            snprintf(err, errlen, "the writer did not store the check-in within %d ms",
+        if (waited >= WRITER_WAIT_MS || zmq_poll(&item, 1, WRITER_WAIT_MS - waited) <= 0) {
+            snprintf(err, errlen,
+                     "the writer did not confirm the check-in within %d ms; it may still be "
+                     "stored: look with kr.get before sending it again",
                      WRITER_WAIT_MS);
             return -1;
         }
@@ -435,7 +442,6 @@ static int writer_checkin(req_t *r, const char *kr, int64_t ts, const msgpack_sb
         zmq_msg_close(&msg);
         if ((uint64_t)got == n)
             return ok ? 0 : -1;
-        (void)deadline;
     }
 }
 

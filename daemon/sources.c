@@ -7,6 +7,8 @@ struct sources {
     source_ent_t *ents;
     size_t cap; /* power of two */
     size_t n;
+    size_t *dirty; /* indices of the dirty entries, so commits need no scan */
+    size_t ndirty;
 };
 
 static uint64_t id_hash(const char *p, size_t len)
@@ -20,9 +22,14 @@ static uint64_t id_hash(const char *p, size_t len)
 static int alloc_table(sources_t *s, size_t cap)
 {
     source_ent_t *e = calloc(cap, sizeof *e);
-    if (e == NULL)
+    size_t *d = malloc(cap / 2 * sizeof *d);
+    if (e == NULL || d == NULL) {
+        free(e);
+        free(d);
         return -1;
+    }
     s->ents = e;
+    s->dirty = d;
     s->cap = cap;
     return 0;
 }
@@ -42,6 +49,7 @@ void sources_destroy(sources_t **sp)
     if (sp == NULL || *sp == NULL)
         return;
     free((*sp)->ents);
+    free((*sp)->dirty);
     free(*sp);
     *sp = NULL;
 }
@@ -61,11 +69,17 @@ static int grow(sources_t *s)
         *s = old;
         return -1;
     }
+    s->ndirty = 0;
     for (size_t k = 0; k < old.cap; k++) {
-        if (old.ents[k].used)
-            s->ents[probe(s, old.ents[k].id, old.ents[k].len)] = old.ents[k];
+        if (!old.ents[k].used)
+            continue;
+        size_t i = probe(s, old.ents[k].id, old.ents[k].len);
+        s->ents[i] = old.ents[k];
+        if (s->ents[i].dirty)
+            s->dirty[s->ndirty++] = i;
     }
     free(old.ents);
+    free(old.dirty);
     return 0;
 }
 
@@ -95,22 +109,27 @@ size_t sources_count(const sources_t *s)
     return s->n;
 }
 
-/* Dirty entries are found by a scan: publishers are few, commits are rare
- * next to events, and the hot path then only sets a flag. */
+void sources_mark_dirty(sources_t *s, source_ent_t *e)
+{
+    if (e->dirty)
+        return;
+    e->dirty = true;
+    s->dirty[s->ndirty++] = (size_t)(e - s->ents); /* n <= cap / 2: room */
+}
+
 int sources_foreach_dirty(sources_t *s, int (*fn)(void *ctx, const source_ent_t *e), void *ctx)
 {
-    for (size_t k = 0; k < s->cap; k++) {
-        if (s->ents[k].used && s->ents[k].dirty) {
-            int rc = fn(ctx, &s->ents[k]);
-            if (rc != 0)
-                return rc;
-        }
+    for (size_t k = 0; k < s->ndirty; k++) {
+        int rc = fn(ctx, &s->ents[s->dirty[k]]);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }
 
 void sources_clean(sources_t *s)
 {
-    for (size_t k = 0; k < s->cap; k++)
-        s->ents[k].dirty = false;
+    for (size_t k = 0; k < s->ndirty; k++)
+        s->ents[s->dirty[k]].dirty = false;
+    s->ndirty = 0;
 }

@@ -28,7 +28,9 @@ typedef struct source_ent {
     char id[WIRE_MAX_SOURCE_ID];
     uint8_t len;
     bool used;
-    bool dirty;
+    bool dirty;        /* changed since the last commit: see sources_mark_dirty() */
+    bool has_seen;     /* in memory only: the highest seq received, even if */
+    uint64_t seen_seq; /* rejected, so that a rejected event is not a gap */
     source_rec_t rec;
 } source_ent_t;
 
@@ -43,6 +45,9 @@ source_ent_t *sources_get(sources_t *s, const char *id, size_t len);
 
 /* Number of known publishers. */
 size_t sources_count(const sources_t *s);
+
+/* Mark e (an entry of s) changed, so that the next commit writes it. */
+void sources_mark_dirty(sources_t *s, source_ent_t *e);
 
 /* Call fn for each dirty entry; stops at the first non-zero return. */
 int sources_foreach_dirty(sources_t *s, int (*fn)(void *ctx, const source_ent_t *e), void *ctx);

@@ -271,6 +271,39 @@ static int grow_map(store_t *s)
     return 0;
 }
 
+static int put_offset(void *ctx, store_t *s, MDB_txn *txn)
+{
+    MDB_val k = {10, "utc_offset"}, v = {sizeof(int32_t), ctx};
+    return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+static int write_txn(store_t *s, int (*fn)(void *ctx, store_t *s, MDB_txn *txn), void *ctx);
+
+int store_check_offset(store_t *s, int32_t utc_offset_s, char *err, size_t errlen)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0)
+        return mdb_errno(rc);
+    MDB_val k = {10, "utc_offset"}, v;
+    int32_t stored = 0;
+    rc = mdb_get(txn, s->meta, &k, &v);
+    bool found = rc == 0 && v.mv_size == sizeof stored;
+    if (found)
+        memcpy(&stored, v.mv_data, sizeof stored);
+    mdb_txn_abort(txn);
+    if (!found)
+        return write_txn(s, put_offset, &utc_offset_s);
+    if (stored == utc_offset_s)
+        return 0;
+    int a = stored < 0 ? -stored : stored;
+    snprintf(err, errlen,
+             "the stored buckets are aligned to time.utc_offset = \"%c%02d:%02d\"; keep that "
+             "offset, or give this configuration a new daemon.state_dir",
+             stored < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+    return -EINVAL;
+}
+
 int store_assign_ids(store_t *s, kpi_def_t *kpis, int n)
 {
     for (int attempt = 0;; attempt++) {

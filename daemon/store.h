@@ -46,6 +46,13 @@ int store_open(store_t **out, const char *dir, uint64_t map_size_mb, bool sync, 
 /* Close; accepts NULL and sets *s to NULL.  No reader may be open. */
 void store_close(store_t **s);
 
+/*
+ * Buckets are aligned to the local days and hours of time.utc_offset, so the
+ * offset is part of the stored data: the first call records it; a later
+ * call with another offset returns -EINVAL with a sentence in err.
+ */
+int store_check_offset(store_t *s, int32_t utc_offset_s, char *err, size_t errlen);
+
 /* Give each KPI its persistent storage id (kpis[i].id), assigning new ids
  * to names never seen before.  Writer thread only. */
 int store_assign_ids(store_t *s, kpi_def_t *kpis, int n);

@@ -88,7 +88,8 @@ void h_okrd_start(h_okrd_t *o)
     if (pid == 0) {
         int fd = open(o->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         /* stdout too: a daemon left holding the test's stdout would keep
-         * ctest waiting after a crashed test. */
+         * ctest waiting after a crashed test; and it dies with the test. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);

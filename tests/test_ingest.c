@@ -527,6 +527,45 @@ static void test_first_seq(void **state)
     assert_int_equal(f->counts.gaps, 0);
 }
 
+/* An event rejected for its value or time still shows its seq was sent:
+ * only numbers never received are gaps. */
+static void send_seq_ts(fixture_t *f, const char *sid, uint64_t seq, double v, int64_t ts)
+{
+    body_t b;
+    body_init(&b);
+    msgpack_pack_map(&b.pk, 4);
+    key(&b, "value");
+    msgpack_pack_double(&b.pk, v);
+    key(&b, "ts");
+    msgpack_pack_int64(&b.pk, ts);
+    key(&b, "source_id");
+    wire_pack_str(&b.pk, sid);
+    key(&b, "seq");
+    msgpack_pack_uint64(&b.pk, seq);
+    ingest_message(f->in, 2, "sales.order", 11, b.sb.data, b.sb.size, NOW);
+    msgpack_sbuffer_destroy(&b.sb);
+}
+
+static void test_rejected_are_not_gaps(void **state)
+{
+    fixture_t *f = *state;
+    send_seq_ts(f, "p", 1, 1, NOW);
+    send_seq_ts(f, "p", 2, NAN, NOW);         /* bad_value */
+    send_seq_ts(f, "p", 3, 1, NOW + 3600000); /* bad_time */
+    send_seq_ts(f, "p", 4, 1, NOW);
+    assert_int_equal(f->counts.gaps, 0);
+    send_seq_ts(f, "p", 7, 1, NOW); /* 5 and 6 never came */
+    assert_int_equal(f->counts.gaps, 2);
+    assert_int_equal(f->counts.applied, 3);
+    assert_int_equal(f->counts.rejected[WIRE_BAD_VALUE], 1);
+    assert_int_equal(f->counts.rejected[WIRE_BAD_TIME], 1);
+    /* A rejected seq is not applied: sending it again is no duplicate... */
+    send_seq_ts(f, "q", 1, NAN, NOW);
+    send_seq_ts(f, "q", 1, 5, NOW);
+    assert_int_equal(f->counts.applied, 4);
+    assert_int_equal(f->counts.rejected[WIRE_DUPLICATE], 0);
+}
+
 /* Old events go only to the resolutions whose retention covers them. */
 static void test_retention_resolutions(void **state)
 {
@@ -572,6 +611,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mixed_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_routing_and_dedup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_first_seq, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rejected_are_not_gaps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention_resolutions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,7 +74,8 @@ static int setup(void **state)
     snprintf(body, sizeof body,
              "kpis = ( { name = \"t.signups\"; aggregate = \"count\"; unit = \"members\"; },\n"
              "         { name = \"t.orders\"; unit = \"USD\"; },\n"
-             "         { name = \"t.resp\"; aggregate = \"avg\"; unit = \"hours\"; } );\n"
+             "         { name = \"t.resp\"; aggregate = \"avg\"; unit = \"hours\"; },\n"
+             "         { name = \"t.ping\"; aggregate = \"count\"; } );\n"
              "objectives = (\n"
              " { id = \"company\"; title = \"Be number one\"; owner = \"ceo\";\n"
              "   period = { start = \"%s\"; end = \"%s\"; }; },\n"
@@ -92,8 +93,13 @@ static int setup(void **state)
              "      scoring = \"days\"; },\n"
              "    { id = \"manual-kr\"; source = \"manual\"; type = \"increase\"; start = 0.0;\n"
              "      target = 10.0; checkin_every = \"7d\"; },\n"
-             "    { id = \"launch\"; type = \"milestone\"; } ); } );\n",
-             s, e, s, e, s, e);
+             "    { id = \"launch\"; type = \"milestone\"; } ); },\n"
+             " { id = \"ops\"; title = \"Stay up\"; owner = \"ops\";\n"
+             "   period = { start = \"%s\"; end = \"%s\"; };\n"
+             "   key_results = (\n"
+             "    { id = \"fresh\"; kpi = \"t.ping\"; type = \"at_least\"; target = 1.0;\n"
+             "      window = \"24h\"; checkin_every = \"7d\"; } ); } );\n",
+             s, e, s, e, s, e, s, e);
     h_okrd_init(&g_o);
     h_okrd_write_config(&g_o, NULL, body);
     h_okrd_start(&g_o);
@@ -117,6 +123,8 @@ static int setup(void **state)
         send_event(p, "t.resp", v - 0.5, g_start + d * DAY + 9 * HOUR);
         send_event(p, "t.resp", v + 0.5, g_start + d * DAY + 15 * HOUR);
     }
+    send_event(p, "t.ping", 1, g_at - 2 * DAY); /* outside fresh's 24h window */
+    n++;
     h_pub_close(&p);
     h_wait_received(g_o.query, n);
 
@@ -249,6 +257,16 @@ static void test_key_results(void **state)
     assert_string_equal(note, "halfway there");
     h_reply_free(&rep);
 
+    /* A KPI-backed KR is stale by its KPI's latest event, whatever its own
+     * window: 2 days ago is fresh for a 7d cadence, 9 days ago is not. */
+    h_call(g_o.query, &rep, "op:s id:s at:i", "kr.get", "fresh", g_at);
+    assert_false(h_get(&rep, "stale")->via.boolean);
+    assert_near(h_num(&rep, "current"), 0, "fresh current (24h window)");
+    h_reply_free(&rep);
+    h_call(g_o.query, &rep, "op:s id:s at:i", "kr.get", "fresh", g_at + 7 * DAY);
+    assert_true(h_get(&rep, "stale")->via.boolean);
+    h_reply_free(&rep);
+
     /* Eight days after the last check-in, a 7d cadence is stale. */
     h_call(g_o.query, &rep, "op:s id:s at:i", "kr.get", "manual-kr", g_start + 18 * DAY + HOUR);
     assert_true(h_get(&rep, "stale")->via.boolean);
@@ -283,7 +301,7 @@ static void test_tree(void **state)
     h_call(g_o.query, &rep, "op:s at:i", "okr.tree", g_at);
     assert_true(h_ok(&rep));
     const msgpack_object *roots = h_get(&rep, "objectives");
-    assert_int_equal(roots->via.array.size, 1); /* company; the others nest under it */
+    assert_int_equal(roots->via.array.size, 2); /* company (the others nest under it), ops */
     assert_near(node_progress(find_node(roots, "company")), P_COMP, "company");
     assert_near(node_progress(find_node(roots, "marketing")), P_MKT, "marketing");
     assert_near(node_progress(find_node(roots, "service")), P_SVC, "service");
@@ -344,7 +362,7 @@ static void test_restart_keeps_checkins(void **state)
     check_kr("launch", 1.0, "done");
     h_reply_t rep;
     h_call(g_o.query, &rep, "op:s", "stats");
-    assert_int_equal(h_int(&rep, "objectives"), 3);
+    assert_int_equal(h_int(&rep, "objectives"), 4);
     h_reply_free(&rep);
 }
 
@@ -373,12 +391,35 @@ static void test_okrctl_status(void **state)
     assert_near(strtod(p + 11, NULL), P_COMP, "okrctl --json company progress");
 }
 
+/* A start-up failure after the sockets were made exits 3, never hangs. */
+static void test_startup_failure_exits(void **state)
+{
+    (void)state;
+    h_okrd_t o;
+    h_okrd_init(&o);
+    FILE *f = fopen(o.conf, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "daemon = { state_dir = \"%s\"; };\n"
+            "ingest = { bind = [ \"%s\" ]; };\n"
+            /* the same TCP port twice: the second bind fails, whatever the port */
+            "query = { bind = [ \"%s\", \"tcp://127.0.0.1:47991\",\n"
+            "                   \"tcp://127.0.0.1:47991\" ]; };\n",
+            o.state, o.ingest, o.query);
+    fclose(f);
+    char out[4096];
+    const char *const argv[] = {OKRD_BIN, "-c", o.conf, NULL};
+    assert_int_equal(h_run_timeout(argv, out, sizeof out, 10000), 3);
+    assert_non_null(strstr(out, "cannot bind the query socket"));
+    h_okrd_cleanup(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_results),   cmocka_unit_test(test_tree),
         cmocka_unit_test(test_errors),        cmocka_unit_test(test_restart_keeps_checkins),
-        cmocka_unit_test(test_okrctl_status),
+        cmocka_unit_test(test_okrctl_status), cmocka_unit_test(test_startup_failure_exits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -100,7 +100,7 @@ static void test_commit_merges(void **state)
         aggr_add(a, &cal, 1, BASE + i * 60000 + 7, (double)i, RES_MINUTE);
     source_ent_t *e = sources_get(src, "pos-1", 5);
     e->rec = (source_rec_t){.last_seq = 41, .last_ts = BASE, .gaps = 2, .has_seq = 1};
-    e->dirty = true;
+    sources_mark_dirty(src, e);
     assert_int_equal(store_commit(s, a, src, NULL), 0);
     assert_int_equal(aggr_size(a), 0); /* cleared on success */
     assert_false(sources_get(src, "pos-1", 5)->dirty);
@@ -234,6 +234,22 @@ static void test_lock(void **state)
     store_close(&t);
 }
 
+/* Buckets are aligned to the offset they were written with. */
+static void test_offset_recorded(void **state)
+{
+    (void)state;
+    char err[256];
+    store_t *s = open_store(16);
+    assert_int_equal(store_check_offset(s, 3600, err, sizeof err), 0);
+    assert_int_equal(store_check_offset(s, 3600, err, sizeof err), 0);
+    store_close(&s);
+    s = open_store(16);
+    assert_int_equal(store_check_offset(s, -19800, err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "\"+01:00\""));
+    assert_int_equal(store_check_offset(s, 3600, err, sizeof err), 0);
+    store_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +259,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_growth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_offset_recorded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
