@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "config_int.h"
+#include "expr.h"
 #include "wire.h"
 
 /* A config file larger than this is refused rather than read. */
@@ -111,9 +112,9 @@ static const char *const sections[] = {"daemon",   "ingest",    "query",
 static const char *const kpi_kinds[] = {"leading", "lagging", "quantitative", "qualitative",
                                         "financial"};
 
-/* KPI keys of the SPEC that this version does not implement. */
-static const char *const kpi_unsupported[] = {"formula", "where", "distinct", "quantiles",
-                                              "thresholds"};
+/* KPI keys of the SPEC that this version does not implement (their sketches
+ * are not wired yet). */
+static const char *const kpi_unsupported[] = {"distinct", "quantiles"};
 
 /* ---- the loader: what parse hands to validate ------------------------- */
 
@@ -131,6 +132,7 @@ typedef struct value {
 typedef struct kpi_raw {
     const config_setting_t *group;
     const config_setting_t *name, *source, *unit, *description, *kind, *aggregate;
+    const config_setting_t *where, *formula, *thresholds;
 } kpi_raw_t;
 
 typedef struct cerr {
@@ -481,6 +483,20 @@ static void parse_kpi(loader_t *ld, const config_setting_t *g, int idx)
             slot = &r->kind;
         else if (strcmp(key, "aggregate") == 0)
             slot = &r->aggregate;
+        else if (strcmp(key, "where") == 0)
+            slot = &r->where;
+        else if (strcmp(key, "formula") == 0)
+            slot = &r->formula;
+        else if (strcmp(key, "thresholds") == 0) {
+            if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+                err_at(ld, s,
+                       "%s: thresholds must be a group: { direction = \"higher\"; green = ...; "
+                       "amber = ...; }",
+                       label);
+            else
+                r->thresholds = s;
+            continue;
+        }
         for (size_t u = 0; u < sizeof kpi_unsupported / sizeof *kpi_unsupported; u++)
             if (strcmp(key, kpi_unsupported[u]) == 0)
                 unsupported = true;
@@ -674,13 +690,328 @@ bool cfg_valid_topic(const char *s)
     return s && wire_topic_valid(s, strlen(s));
 }
 
+/* A compiler's message made safe to quote: control characters become '?'. */
+static const char *safe_msg(char *m)
+{
+    for (char *p = m; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return m;
+}
+
+/* An int or float setting as a double; false for anything else. */
+static bool number_of(const config_setting_t *s, double *out)
+{
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+        *out = (double)config_setting_get_int64(s);
+        return true;
+    case CONFIG_TYPE_FLOAT:
+        *out = config_setting_get_float(s);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* thresholds = { direction = "higher"|"lower"; green = N; amber = N; } */
+static void validate_thresholds(loader_t *ld, kpi_def_t *k, const config_setting_t *g)
+{
+    const config_setting_t *dir = NULL, *green = NULL, *amber = NULL;
+    char buf[SHOWN_MAX + 4], b2[SHOWN_MAX + 4];
+    bool ok = true, higher = true;
+    double gv = 0, av = 0;
+
+    cfg_shown(k->name, buf);
+    for (int j = 0; j < config_setting_length(g); j++) {
+        const config_setting_t *s = config_setting_get_elem(g, (unsigned)j);
+        const char *key = config_setting_name(s);
+        if (strcmp(key, "direction") == 0)
+            dir = s;
+        else if (strcmp(key, "green") == 0)
+            green = s;
+        else if (strcmp(key, "amber") == 0)
+            amber = s;
+        else
+            err_at(ld, s, "unknown key '%s' in kpi '%s' thresholds", key, buf);
+    }
+    if (!dir) {
+        err_at(ld, g, "kpi '%s': thresholds needs a direction (\"higher\" or \"lower\")", buf);
+        ok = false;
+    } else if (config_setting_type(dir) != CONFIG_TYPE_STRING) {
+        err_at(ld, dir, "kpi '%s': thresholds.direction must be \"higher\" or \"lower\"", buf);
+        ok = false;
+    } else {
+        const char *d = config_setting_get_string(dir);
+        if (strcmp(d, "lower") == 0) {
+            higher = false;
+        } else if (strcmp(d, "higher") != 0) {
+            err_at(ld, dir,
+                   "kpi '%s': thresholds.direction must be \"higher\" or \"lower\" (got '%s')", buf,
+                   cfg_shown(d, b2));
+            ok = false;
+        }
+    }
+    if (!green) {
+        err_at(ld, g, "kpi '%s': thresholds needs green", buf);
+        ok = false;
+    } else if (!number_of(green, &gv)) {
+        err_at(ld, green, "kpi '%s': thresholds.green must be a number", buf);
+        ok = false;
+    }
+    if (!amber) {
+        err_at(ld, g, "kpi '%s': thresholds needs amber", buf);
+        ok = false;
+    } else if (!number_of(amber, &av)) {
+        err_at(ld, amber, "kpi '%s': thresholds.amber must be a number", buf);
+        ok = false;
+    }
+    if (!ok || cfg_mangled(ld, green) || cfg_mangled(ld, amber))
+        return;
+    if (higher ? gv < av : gv > av) {
+        /* report where the later of the two is set */
+        const config_setting_t *at =
+            config_setting_source_line(green) > config_setting_source_line(amber) ? green : amber;
+        err_at(ld, at,
+               "kpi '%s': thresholds: direction \"%s\" needs green %s amber (green %g, amber %g)",
+               buf, higher ? "higher" : "lower", higher ? ">=" : "<=", gv, av);
+        return;
+    }
+    k->thresholds = (kpi_thresholds_t){.set = true, .higher = higher, .green = gv, .amber = av};
+}
+
+/* The error for an aggregate that needs a sketch this version lacks. */
+static void err_sketch(loader_t *ld, const config_setting_t *s, const char *what, agg_spec_t a,
+                       const char *written)
+{
+    char an[16], b[SHOWN_MAX + 4];
+    if (a.kind == AGG_DISTINCT)
+        err_at(ld, s,
+               "%saggregate 'distinct' needs distinct = true, which this version of okrd does "
+               "not support",
+               what);
+    else
+        err_at(ld, s,
+               "%saggregate '%s' needs quantiles = true, which this version of okrd does not "
+               "support",
+               what, written ? cfg_shown(written, b) : agg_name(a, an, sizeof an));
+}
+
+/* Append a formula cycle (kpis idx[0..n-1], back to idx[0]) to ld's errors. */
+static void report_cycle(loader_t *ld, const config_t *c, const config_setting_t *const *fset,
+                         const int *cyc, int n)
+{
+    char buf[SHOWN_MAX + 4], *text = NULL;
+    size_t len = 0;
+    int first = 0;
+    FILE *f;
+
+    for (int j = 1; j < n; j++)
+        if (cyc[j] < cyc[first])
+            first = j;
+    f = open_memstream(&text, &len);
+    if (!f) {
+        ld->oom = true;
+        return;
+    }
+    for (int j = 0; j <= n; j++)
+        fprintf(f, "%s'%s'", j ? " -> " : "", cfg_shown(c->kpis[cyc[(first + j) % n]].name, buf));
+    if (fclose(f) != 0) {
+        free(text);
+        ld->oom = true;
+        return;
+    }
+    err_at(ld, fset[cyc[first]], "kpi '%s': formula cycle %s",
+           cfg_shown(c->kpis[cyc[first]].name, buf), text);
+    free(text);
+}
+
+/* The formula edges of kpi v: its references to derived KPIs. */
+static int nedges(const config_t *c, int v)
+{
+    const kpi_def_t *k = &c->kpis[v];
+    return k->formula && k->refs ? expr_nrefs(k->formula) : 0;
+}
+
+static int edge(const config_t *c, int v, int j)
+{
+    int w = c->kpis[v].refs[j];
+    return w >= 0 && c->kpis[w].formula ? w : -1;
+}
+
+/*
+ * Report the cycles among derived KPIs: strongly connected components
+ * (Tarjan's, without recursion), then within each, one shortest cycle
+ * through every member that no reported cycle covers yet, so that every
+ * simple case (a -> b -> a, a -> a) gives exactly one error per cycle.
+ */
+static void check_cycles(loader_t *ld, const config_t *c, const config_setting_t *const *fset)
+{
+    int n = c->nkpis, idx = 0, sp = 0, csp = 0, ncomp = 0;
+    int *index = malloc((size_t)n * sizeof *index), *low = malloc((size_t)n * sizeof *low);
+    int *stk = malloc((size_t)n * sizeof *stk), *cs = malloc((size_t)n * sizeof *cs);
+    int *ci = malloc((size_t)n * sizeof *ci), *comp = malloc((size_t)n * sizeof *comp);
+    int *prev = malloc((size_t)n * sizeof *prev), *seen = malloc((size_t)n * sizeof *seen);
+    int *queue = malloc((size_t)n * sizeof *queue), *cyc = malloc((size_t)n * sizeof *cyc);
+    bool *onstk = calloc((size_t)n, sizeof *onstk), *covered = calloc((size_t)n, sizeof *covered);
+
+    if (!index || !low || !stk || !cs || !ci || !comp || !prev || !seen || !queue || !cyc ||
+        !onstk || !covered) {
+        ld->oom = true;
+        goto out;
+    }
+    for (int v = 0; v < n; v++) {
+        index[v] = -1;
+        seen[v] = -1;
+    }
+    for (int s = 0; s < n; s++) {
+        if (index[s] != -1 || !c->kpis[s].formula)
+            continue;
+        index[s] = low[s] = idx++;
+        stk[sp++] = s;
+        onstk[s] = true;
+        cs[csp] = s;
+        ci[csp++] = 0;
+        while (csp > 0) {
+            int v = cs[csp - 1];
+            if (ci[csp - 1] < nedges(c, v)) {
+                int w = edge(c, v, ci[csp - 1]++);
+                if (w < 0)
+                    continue;
+                if (index[w] == -1) {
+                    index[w] = low[w] = idx++;
+                    stk[sp++] = w;
+                    onstk[w] = true;
+                    cs[csp] = w;
+                    ci[csp++] = 0;
+                } else if (onstk[w] && index[w] < low[v]) {
+                    low[v] = index[w];
+                }
+                continue;
+            }
+            if (low[v] == index[v]) {
+                int x;
+                do {
+                    x = stk[--sp];
+                    onstk[x] = false;
+                    comp[x] = ncomp;
+                } while (x != v);
+                ncomp++;
+            }
+            if (--csp > 0 && low[v] < low[cs[csp - 1]])
+                low[cs[csp - 1]] = low[v];
+        }
+    }
+
+    for (int m = 0; m < n; m++) {
+        int head = 0, tail = 0, last = -1;
+        if (!c->kpis[m].formula || covered[m])
+            continue;
+        /* breadth first from m, within its component, back to m */
+        queue[tail++] = m;
+        seen[m] = m;
+        while (head < tail && last < 0) {
+            int v = queue[head++];
+            for (int j = 0; j < nedges(c, v) && last < 0; j++) {
+                int w = edge(c, v, j);
+                if (w < 0 || comp[w] != comp[m])
+                    continue;
+                if (w == m)
+                    last = v;
+                else if (seen[w] != m) {
+                    seen[w] = m;
+                    prev[w] = v;
+                    queue[tail++] = w;
+                }
+            }
+        }
+        if (last < 0)
+            continue;
+        int len = 0;
+        for (int v = last; v != m; v = prev[v])
+            cyc[len++] = v;
+        cyc[len++] = m;
+        /* reverse: m first, then in the direction of the references */
+        for (int a = 0, b = len - 1; a < b; a++, b--) {
+            int t = cyc[a];
+            cyc[a] = cyc[b];
+            cyc[b] = t;
+        }
+        for (int j = 0; j < len; j++)
+            covered[cyc[j]] = true;
+        report_cycle(ld, c, fset, cyc, len);
+    }
+out:
+    free(index);
+    free(low);
+    free(stk);
+    free(cs);
+    free(ci);
+    free(comp);
+    free(prev);
+    free(seen);
+    free(queue);
+    free(cyc);
+    free(onstk);
+    free(covered);
+}
+
+/* Resolve the references of every derived KPI, then look for cycles. */
+static void resolve_formulas(loader_t *ld, config_t *c, const config_setting_t *const *fset)
+{
+    char buf[SHOWN_MAX + 4], b2[SHOWN_MAX + 4], what[SHOWN_MAX + 32];
+    bool any = false;
+
+    for (int i = 0; i < c->nkpis; i++) {
+        kpi_def_t *k = &c->kpis[i];
+        int n;
+        if (!k->formula)
+            continue;
+        any = true;
+        n = expr_nrefs(k->formula);
+        if (n == 0)
+            continue;
+        k->refs = malloc((size_t)n * sizeof *k->refs);
+        if (!k->refs) {
+            ld->oom = true;
+            continue;
+        }
+        cfg_shown(k->name, buf);
+        for (int j = 0; j < n; j++) {
+            const char *ref = expr_ref_name(k->formula, j);
+            const kpi_def_t *kd = config_kpi(c, ref);
+            agg_spec_t a = expr_ref_agg(k->formula, j);
+            bool again = false;
+
+            k->refs[j] = kd ? (int)(kd - c->kpis) : -1;
+            for (int p = 0; p < j; p++)
+                if (strcmp(expr_ref_name(k->formula, p), ref) == 0)
+                    again = true;
+            if (!kd) {
+                if (!again)
+                    err_at(ld, fset[i], "kpi '%s': formula references unknown kpi '%s'", buf,
+                           cfg_shown(ref, b2));
+            } else if (!kd->formula_src && (a.kind == AGG_DISTINCT || a.kind == AGG_QUANTILE)) {
+                snprintf(what, sizeof what, "kpi '%s': formula: ", buf);
+                err_sketch(ld, fset[i], what, a, NULL);
+            }
+        }
+    }
+    if (any)
+        check_cycles(ld, c, fset);
+}
+
 static void validate_kpis(loader_t *ld, config_t *c)
 {
-    char buf[SHOWN_MAX + 4], b2[SHOWN_MAX + 4];
+    char buf[SHOWN_MAX + 4], b2[SHOWN_MAX + 4], err[256];
+    const config_setting_t **fset; /* per c->kpis index: its formula setting */
     if (ld->nkpis == 0)
         return;
     c->kpis = calloc((size_t)ld->nkpis, sizeof *c->kpis);
-    if (!c->kpis) {
+    fset = calloc((size_t)ld->nkpis, sizeof *fset);
+    if (!c->kpis || !fset) {
+        free(fset);
         ld->oom = true;
         return;
     }
@@ -688,6 +1019,7 @@ static void validate_kpis(loader_t *ld, config_t *c)
         const kpi_raw_t *r = &ld->kpis[j];
         kpi_def_t *k;
         const char *name, *agg;
+        bool derived = r->formula != NULL;
 
         if (!r->name) {
             /* a wrongly typed name was reported by parse already */
@@ -709,21 +1041,47 @@ static void validate_kpis(loader_t *ld, config_t *c)
             }
         }
 
+        fset[c->nkpis] = r->formula;
         k = &c->kpis[c->nkpis++];
         k->line = (int)config_setting_source_line(r->group);
         k->name = cfg_strdup(ld, name);
-        k->source = cfg_strdup(ld, r->source ? config_setting_get_string(r->source) : name);
+        k->source = derived
+                        ? NULL
+                        : cfg_strdup(ld, r->source ? config_setting_get_string(r->source) : name);
         k->unit = cfg_strdup(ld, r->unit ? config_setting_get_string(r->unit) : "");
         k->description =
             cfg_strdup(ld, r->description ? config_setting_get_string(r->description) : "");
         k->kind = cfg_strdup(ld, r->kind ? config_setting_get_string(r->kind) : "");
         k->aggregate = (agg_spec_t){AGG_SUM, 0};
+        cfg_shown(name, buf);
 
-        if (r->source && !cfg_valid_topic(k->source))
-            err_at(ld, r->source,
-                   "kpi '%s': source '%s' is not a valid source name (1-200 bytes of "
-                   "[A-Za-z0-9_.:/-])",
-                   cfg_shown(name, buf), cfg_shown(k->source, b2));
+        if (derived) {
+            const config_setting_t *no[] = {r->source, r->where, r->aggregate};
+            const char *src = config_setting_get_string(r->formula);
+            for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+                if (no[i])
+                    err_at(ld, no[i], "kpi '%s': a derived KPI (formula) takes no '%s'", buf,
+                           config_setting_name(no[i]));
+            k->formula_src = cfg_strdup(ld, src);
+            err[0] = '\0';
+            k->formula = expr_formula_compile(src, err, sizeof err);
+            if (!k->formula)
+                err_at(ld, r->formula, "kpi '%s': formula: %s", buf, safe_msg(err));
+        } else {
+            if (r->source && !cfg_valid_topic(k->source))
+                err_at(ld, r->source,
+                       "kpi '%s': source '%s' is not a valid source name (1-200 bytes of "
+                       "[A-Za-z0-9_.:/-])",
+                       buf, cfg_shown(k->source, b2));
+            if (r->where) {
+                const char *src = config_setting_get_string(r->where);
+                k->where_src = cfg_strdup(ld, src);
+                err[0] = '\0';
+                k->where = expr_where_compile(src, err, sizeof err);
+                if (!k->where)
+                    err_at(ld, r->where, "kpi '%s': where: %s", buf, safe_msg(err));
+            }
+        }
         if (r->kind && k->kind) {
             size_t i;
             for (i = 0; i < sizeof kpi_kinds / sizeof *kpi_kinds; i++)
@@ -733,27 +1091,24 @@ static void validate_kpis(loader_t *ld, config_t *c)
                 err_at(ld, r->kind,
                        "kpi '%s': kind must be one of leading, lagging, quantitative, "
                        "qualitative, financial (got '%s')",
-                       cfg_shown(name, buf), cfg_shown(k->kind, b2));
+                       buf, cfg_shown(k->kind, b2));
         }
-        if (!r->aggregate)
+        if (r->thresholds)
+            validate_thresholds(ld, k, r->thresholds);
+        if (!r->aggregate || derived)
             continue;
         agg = config_setting_get_string(r->aggregate);
+        snprintf(err, sizeof err, "kpi '%s': ", buf);
         if (agg_parse(agg, &k->aggregate) != 0)
             err_at(ld, r->aggregate,
                    "kpi '%s': unknown aggregate '%s' (count, sum, avg, min, max, last, stddev, "
                    "rate)",
-                   cfg_shown(name, buf), cfg_shown(agg, b2));
-        else if (k->aggregate.kind == AGG_DISTINCT)
-            err_at(ld, r->aggregate,
-                   "kpi '%s': aggregate 'distinct' needs distinct = true, which this version "
-                   "of okrd does not support",
-                   cfg_shown(name, buf));
-        else if (k->aggregate.kind == AGG_QUANTILE)
-            err_at(ld, r->aggregate,
-                   "kpi '%s': aggregate '%s' needs quantiles = true, which this version of okrd "
-                   "does not support",
-                   cfg_shown(name, buf), cfg_shown(agg, b2));
+                   buf, cfg_shown(agg, b2));
+        else if (k->aggregate.kind == AGG_DISTINCT || k->aggregate.kind == AGG_QUANTILE)
+            err_sketch(ld, r->aggregate, err, k->aggregate, agg);
     }
+    resolve_formulas(ld, c, fset);
+    free(fset);
 }
 
 static void validate(loader_t *ld, config_t *c)
@@ -872,6 +1227,11 @@ static void config_free(config_t *c)
         free(k->unit);
         free(k->description);
         free(k->kind);
+        expr_free(&k->where);
+        free(k->where_src);
+        expr_free(&k->formula);
+        free(k->formula_src);
+        free(k->refs);
     }
     free(c->kpis);
     cfg_okr_free(c);

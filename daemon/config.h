@@ -26,13 +26,32 @@ typedef struct strlist {
     int n;
 } strlist_t;
 
+struct expr;
+
+/* A KPI's thresholds: the status green/amber/red of its value. */
+typedef struct kpi_thresholds {
+    bool set;
+    bool higher;  /* direction = "higher": green at or above green, amber at or
+                     above amber, else red; "lower": mirrored */
+    double green; /* higher: green >= amber; lower: green <= amber */
+    double amber;
+} kpi_thresholds_t;
+
 typedef struct kpi_def {
     char *name;           /* unique; [A-Za-z0-9_.:/-], 1..200 bytes */
-    char *source;         /* the source (topic) it reads; default: name */
+    char *source;         /* the source (topic) it reads; default: name; NULL for
+                             a derived KPI */
     char *unit;           /* "" when not set */
     char *description;    /* "" when not set */
     char *kind;           /* leading|lagging|quantitative|qualitative|financial; "" when not set */
-    agg_spec_t aggregate; /* primary aggregate; default sum */
+    agg_spec_t aggregate; /* primary aggregate; default sum (raw KPIs) */
+    struct expr *where;   /* raw KPIs: only the events that match count; NULL: all */
+    char *where_src;      /* as written; NULL when not set */
+    struct expr *formula; /* non-NULL: a derived KPI, whose value is the formula */
+    char *formula_src;    /* as written; NULL for a raw KPI */
+    int *refs;            /* derived: the config.kpis index of each formula
+                             reference, in expr_ref_name() order */
+    kpi_thresholds_t thresholds;
     int line;             /* where it is defined */
     uint32_t id;          /* storage id; 0 until the store assigns one */
 } kpi_def_t;

@@ -461,7 +461,13 @@ static void check_kpi_options(ctx_t *x, kr_def_t *k, const config_setting_t *con
     loader_t *ld = x->ld;
     char buf[SHOWN_MAX + 4];
 
-    if (f[KF_AGGREGATE]) {
+    if (f[KF_AGGREGATE] && k->kpi >= 0 && x->c->kpis[k->kpi].formula_src) {
+        /* a derived KPI has no aggregates of its own: its value is its formula */
+        err_at(ld, f[KF_AGGREGATE],
+               "%s: kpi '%s' is derived: its value is its formula; drop "
+               "'aggregate'",
+               what, cfg_shown(x->c->kpis[k->kpi].name, buf));
+    } else if (f[KF_AGGREGATE]) {
         const char *agg = config_setting_get_string(f[KF_AGGREGATE]);
         agg_spec_t a;
         if (agg_parse(agg, &a) != 0)

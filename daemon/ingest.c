@@ -9,12 +9,13 @@
 
 #include "../common/log.h"
 #include "../common/wire.h"
+#include "expr.h"
 
 /* The KPIs that read one source. */
 typedef struct route {
     const char *source; /* points into the config */
     size_t len;
-    uint32_t *ids;
+    const kpi_def_t **kpis;
     int n;
 } route_t;
 
@@ -23,9 +24,9 @@ struct ingest {
     aggr_t *aggr;
     sources_t *src;
     stats_counts_t *counts;
-    route_t *routes; /* open addressing by source name */
-    size_t nroutes;  /* power of two */
-    uint32_t *ids;   /* storage of every route's ids */
+    route_t *routes;        /* open addressing by source name */
+    size_t nroutes;         /* power of two */
+    const kpi_def_t **kpis; /* storage of every route's KPIs */
     int64_t max_future_ms;
     uint32_t max_id;       /* largest storage id of the configured KPIs */
     source_ent_t *last_se; /* the publisher of the previous event, and */
@@ -59,15 +60,18 @@ int ingest_set_config(ingest_t *in, config_t *cfg)
     while (cap < (size_t)cfg->nkpis * 2 + 2)
         cap *= 2;
     route_t *routes = calloc(cap, sizeof *routes);
-    uint32_t *ids = malloc(((size_t)cfg->nkpis + 1) * sizeof *ids);
-    if (routes == NULL || ids == NULL) {
+    const kpi_def_t **kpis = malloc(((size_t)cfg->nkpis + 1) * sizeof *kpis);
+    if (routes == NULL || kpis == NULL) {
         free(routes);
-        free(ids);
+        free(kpis);
         return -ENOMEM;
     }
-    /* Group the KPIs by source: count, then place each route's ids together. */
+    /* Group the raw KPIs by source: count, then place each route's KPIs
+     * together.  Derived KPIs read no source. */
     for (int k = 0; k < cfg->nkpis; k++) {
         const char *s = cfg->kpis[k].source;
+        if (s == NULL)
+            continue;
         route_t *r = route_find(routes, cap, s, strlen(s));
         r->source = s;
         r->len = strlen(s);
@@ -76,23 +80,25 @@ int ingest_set_config(ingest_t *in, config_t *cfg)
     size_t off = 0;
     for (size_t i = 0; i < cap; i++) {
         if (routes[i].source != NULL) {
-            routes[i].ids = ids + off;
+            routes[i].kpis = kpis + off;
             off += (size_t)routes[i].n;
             routes[i].n = 0;
         }
     }
     in->max_id = 0;
     for (int k = 0; k < cfg->nkpis; k++) {
+        if (cfg->kpis[k].source == NULL)
+            continue;
         route_t *r = route_find(routes, cap, cfg->kpis[k].source, strlen(cfg->kpis[k].source));
-        r->ids[r->n++] = cfg->kpis[k].id;
+        r->kpis[r->n++] = &cfg->kpis[k];
         if (cfg->kpis[k].id > in->max_id)
             in->max_id = cfg->kpis[k].id;
     }
     free(in->routes);
-    free(in->ids);
+    free(in->kpis);
     in->routes = routes;
     in->nroutes = cap;
-    in->ids = ids;
+    in->kpis = kpis;
     config_unref(&in->cfg);
     in->cfg = config_ref(cfg);
     in->max_future_ms = (int64_t)cfg->ingest.max_future_s * 1000;
@@ -130,7 +136,7 @@ void ingest_destroy(ingest_t **inp)
     }
     msgpack_zone_destroy(&in->zone);
     free(in->routes);
-    free(in->ids);
+    free(in->kpis);
     config_unref(&in->cfg);
     free(in);
     *inp = NULL;
@@ -260,8 +266,13 @@ static void handle_event(ingest_t *in, const route_t *r, const msgpack_object *m
         log_error("event=drop reason=out_of_memory");
         return;
     }
-    for (int k = 0; k < r->n; k++)
-        aggr_add(in->aggr, &in->cfg->cal, r->ids[k], ts, ev.value, first);
+    /* Every KPI of the source whose filter the event passes; an event that
+     * passes none is still applied: it was valid, just not counted. */
+    for (int k = 0; k < r->n; k++) {
+        const kpi_def_t *kd = r->kpis[k];
+        if (kd->where == NULL || expr_where_match(kd->where, ev.value, ev.tags, ev.ntags))
+            aggr_add(in->aggr, &in->cfg->cal, kd->id, ts, ev.value, first);
+    }
     if (se != NULL) {
         if (ev.has_seq) {
             /* Missing numbers since the last seq sent, applied or not. */

@@ -134,11 +134,8 @@ static int window_value(const okr_ctx_t *c, const kr_def_t *kr, const kpi_def_t 
         t = at_r;
     if (f > t)
         f = t;
-    int rc = kpi_state(c->rd, &c->cfg->cal, k, f, t, st);
-    if (rc != 0)
-        return rc;
-    *has = agg_value(st, kr->aggregate, t - f, v);
-    return 0;
+    *st = AGG_STATE_EMPTY;
+    return kpi_value(c->rd, c->cfg, k, kr->aggregate, f, t, has, v, st);
 }
 
 /*
@@ -154,6 +151,25 @@ static int kpi_values(const okr_ctx_t *c, const kr_def_t *kr, const objective_de
     const kpi_def_t *k = &cfg->kpis[kr->kpi];
     agg_state_t st;
     int rc;
+    int64_t end = at_r < o->to ? at_r : o->to;
+    if (end < o->from)
+        end = o->from;
+    if (k->formula != NULL && !kr->has_window) {
+        /* A derived KPI has no buckets of its own: its formula over the
+         * period up to each day's end (daily), over each day (dayv). */
+        for (int d = 0; d < ndays; d++) {
+            int64_t day = o->from + (int64_t)d * MS_DAY;
+            rc = kpi_value(c->rd, cfg, k, kr->aggregate, o->from, day + MS_DAY, &has_daily[d],
+                           &daily[d], NULL);
+            if (rc == 0)
+                rc = kpi_value(c->rd, cfg, k, kr->aggregate, day, day + MS_DAY, &has_dayv[d],
+                               &dayv[d], NULL);
+            if (rc != 0)
+                return rc;
+        }
+        return kpi_value(c->rd, cfg, k, kr->aggregate, o->from, end, &out->has_current,
+                         &out->current, NULL);
+    }
     if (kr->has_window) {
         rc = window_value(c, kr, k, at_r, &out->has_current, &out->current, &st);
         if (rc != 0)
@@ -171,9 +187,6 @@ static int kpi_values(const okr_ctx_t *c, const kr_def_t *kr, const objective_de
     }
     /* The period up to at: its complete days from the day buckets in one
      * pass, the rest of the last day from hours and minutes. */
-    int64_t end = at_r < o->to ? at_r : o->to;
-    if (end < o->from)
-        end = o->from;
     agg_state_t *days = calloc((size_t)ndays + 1, sizeof *days);
     if (days == NULL)
         return -ENOMEM;
@@ -209,12 +222,15 @@ static int baseline(const okr_ctx_t *c, const kr_def_t *kr, const objective_def_
         t = at_r;
     if (f > t)
         f = t;
-    agg_state_t st;
-    int rc = kpi_state(c->rd, &c->cfg->cal, &c->cfg->kpis[kr->kpi], f, t, &st);
+    const kpi_def_t *k = &c->cfg->kpis[kr->kpi];
+    agg_state_t st = AGG_STATE_EMPTY;
+    double b;
+    bool has;
+    int rc = kpi_value(c->rd, c->cfg, k, kr->aggregate, f, t, &has, &b, &st);
     if (rc != 0)
         return rc;
-    double b;
-    *found = st.count > 0 && agg_value(&st, kr->aggregate, t - f, &b);
+    /* No data: no events (a raw KPI), or no value (a derived one). */
+    *found = has && (k->formula != NULL || st.count > 0);
     if (!*found)
         return 0;
     double target =
@@ -343,7 +359,8 @@ int okr_eval_kr(const okr_ctx_t *c, const kr_def_t *kr, int64_t at, kr_eval_t *o
          * window) within checkin_every before at, once that long has passed
          * since the period started. */
         int64_t since = out->last_activity;
-        if (kr->kpi >= 0 && since < at_r - kr->checkin_every_ms) {
+        if (kr->kpi >= 0 && cfg->kpis[kr->kpi].formula == NULL &&
+            since < at_r - kr->checkin_every_ms) {
             agg_state_t st;
             int64_t f = window_round(&cfg->cal, &c->av, at_r - kr->checkin_every_ms);
             rc = kpi_state(c->rd, &cfg->cal, &cfg->kpis[kr->kpi], f < at_r ? f : at_r, at_r, &st);

@@ -63,6 +63,15 @@ void kv_int(req_t *r, const char *k, int64_t v)
     msgpack_pack_int64(&r->pk, v);
 }
 
+void kv_opt(req_t *r, const char *k, const char *v)
+{
+    pack_key(r, k);
+    if (v != NULL)
+        wire_pack_str(&r->pk, v);
+    else
+        msgpack_pack_nil(&r->pk);
+}
+
 void kv_num(req_t *r, const char *k, bool has, double v)
 {
     pack_key(r, k);
@@ -149,6 +158,11 @@ static int field_agg(req_t *r, const kpi_def_t *k, agg_spec_t *a)
         *a = k->aggregate;
         return 0;
     }
+    if (k->formula != NULL) {
+        reply_error(r, "bad_request", "kpi '%s' is derived: its value is its formula, no '%s'",
+                    k->name, s);
+        return -1;
+    }
     if (agg_parse(s, a) != 0) {
         reply_error(r, "bad_request",
                     "unknown aggregate '%s' (count, sum, avg, min, max, last, stddev, rate, "
@@ -183,13 +197,14 @@ static void op_ping(req_t *r)
     kv_int(r, "uptime_s", (r->now - r->sh->started_ms) / 1000);
 }
 
+/* Distinct sources read by the raw KPIs (derived ones read none). */
 static int count_sources(const config_t *c)
 {
     int n = 0;
     for (int i = 0; i < c->nkpis; i++) {
-        int seen = 0;
+        int seen = c->kpis[i].source == NULL;
         for (int j = 0; j < i && !seen; j++)
-            seen = strcmp(c->kpis[i].source, c->kpis[j].source) == 0;
+            seen = c->kpis[j].source != NULL && strcmp(c->kpis[i].source, c->kpis[j].source) == 0;
         n += !seen;
     }
     return n;
@@ -222,15 +237,33 @@ static void op_kpi_list(req_t *r)
     for (int i = 0; i < r->cfg->nkpis; i++) {
         const kpi_def_t *k = &r->cfg->kpis[i];
         char agg[8];
-        msgpack_pack_map(&r->pk, 7);
+        /* status: the value over the last 24 h against the thresholds */
+        const char *status = NULL;
+        if (k->thresholds.set) {
+            const cal_t *cal = &r->cfg->cal;
+            window_avail_t av = avail_now(r);
+            int64_t to = window_round(cal, &av, r->now);
+            int64_t from = window_round(cal, &av, to - 24 * MS_HOUR);
+            bool has;
+            double v;
+            if (kpi_value(r->rd, r->cfg, k, k->aggregate, from, to, &has, &v, NULL) == 0 && has)
+                status = kpi_status(k, v);
+        }
+        msgpack_pack_map(&r->pk, 10);
         kv_str(r, "name", k->name);
         kv_str(r, "unit", k->unit);
         kv_str(r, "description", k->description);
         kv_str(r, "kind", k->kind);
         pack_key(r, "derived");
-        msgpack_pack_false(&r->pk);
-        kv_str(r, "source", k->source);
-        kv_str(r, "aggregate", agg_name(k->aggregate, agg, sizeof agg));
+        if (k->formula != NULL)
+            msgpack_pack_true(&r->pk);
+        else
+            msgpack_pack_false(&r->pk);
+        kv_opt(r, "source", k->source);
+        kv_opt(r, "aggregate", k->formula ? NULL : agg_name(k->aggregate, agg, sizeof agg));
+        kv_opt(r, "formula", k->formula_src);
+        kv_opt(r, "where", k->where_src);
+        kv_opt(r, "status", status);
     }
 }
 
@@ -293,17 +326,34 @@ static void op_kpi_get(req_t *r)
     clip(at_r, &from, &to);
     clip(at_r, &pfrom, &pto);
 
-    agg_state_t cur, prev;
-    if (kpi_state(r->rd, cal, k, from, to, &cur) != 0 ||
-        kpi_state(r->rd, cal, k, pfrom, pto, &prev) != 0) {
+    agg_state_t cur = AGG_STATE_EMPTY, prev = AGG_STATE_EMPTY;
+    double v, pv, x;
+    bool hv, hp;
+    if (kpi_value(r->rd, r->cfg, k, agg, from, to, &hv, &v, &cur) != 0 ||
+        kpi_value(r->rd, r->cfg, k, agg, pfrom, pto, &hp, &pv, &prev) != 0) {
         reply_error(r, "internal", "cannot read kpi '%s' from the store", k->name);
         return;
     }
-    double v, pv, x;
-    bool hv = agg_value(&cur, agg, to - from, &v);
-    bool hp = agg_value(&prev, agg, pto - pfrom, &pv);
+    const char *status = hv ? kpi_status(k, v) : NULL;
+    bool hc = hv && hp && pv != 0;
+    double change = hc ? (v - pv) / fabs(pv) * 100 : 0;
+    if (k->formula != NULL) {
+        /* A derived KPI has a value, not a state. */
+        reply_ok(r, 10);
+        kv_str(r, "name", k->name);
+        kv_str(r, "unit", k->unit);
+        kv_str(r, "window", wname);
+        kv_int(r, "from", from);
+        kv_int(r, "to", to);
+        kv_num(r, "value", hv, v);
+        kv_num(r, "previous", hp, pv);
+        kv_num(r, "change_pct", hc, change);
+        kv_opt(r, "status", status);
+        kv_str(r, "formula", k->formula_src);
+        return;
+    }
     char aname[8];
-    reply_ok(r, 17);
+    reply_ok(r, 18);
     kv_str(r, "name", k->name);
     kv_str(r, "unit", k->unit);
     kv_str(r, "window", wname);
@@ -320,8 +370,8 @@ static void op_kpi_get(req_t *r)
         kv_num(r, names[i], h, x);
     }
     kv_num(r, "previous", hp, pv);
-    kv_num(r, "change_pct", hv && hp && pv != 0,
-           hv && hp && pv != 0 ? (v - pv) / fabs(pv) * 100 : 0);
+    kv_num(r, "change_pct", hc, change);
+    kv_opt(r, "status", status);
 }
 
 static void op_kpi_series(req_t *r)
@@ -385,17 +435,16 @@ static void op_kpi_series(req_t *r)
     for (int64_t i = 0; i < npoints; i++) {
         int64_t s = from + i * step, e = s + step < to ? s + step : to;
         clip(at_r, &s, &e);
-        agg_state_t st;
+
         has[i] = false;
         if (s >= e && from + i * step >= at_r)
             continue; /* the future has no value yet */
-        if (kpi_state(r->rd, cal, k, s, e, &st) != 0) {
+        if (kpi_value(r->rd, r->cfg, k, agg, s, e, &has[i], &vals[i], NULL) != 0) {
             free(vals);
             free(has);
             reply_error(r, "internal", "cannot read kpi '%s' from the store", k->name);
             return;
         }
-        has[i] = agg_value(&st, agg, e - s, &vals[i]);
     }
     char aname[8];
     reply_ok(r, 6);

@@ -36,6 +36,8 @@ void pack_key(req_t *r, const char *k);
 void kv_str(req_t *r, const char *k, const char *v);
 void kv_int(req_t *r, const char *k, int64_t v);
 void kv_num(req_t *r, const char *k, bool has, double v);
+/* A string, or nil when v is NULL. */
+void kv_opt(req_t *r, const char *k, const char *v);
 
 /* Start an ok reply with n fields besides ok. */
 void reply_ok(req_t *r, uint32_t n);

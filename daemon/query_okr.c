@@ -82,18 +82,9 @@ static void kv_opt_int(req_t *r, const char *k, bool has, int64_t v)
         msgpack_pack_nil(&r->pk);
 }
 
-static void kv_opt_str(req_t *r, const char *k, const char *v)
-{
-    pack_key(r, k);
-    if (v != NULL)
-        wire_pack_str(&r->pk, v);
-    else
-        msgpack_pack_nil(&r->pk);
-}
-
 static void kv_status(req_t *r, okr_status_t s)
 {
-    kv_opt_str(r, "status", okr_status_name(s));
+    kv_opt(r, "status", okr_status_name(s));
 }
 
 #define KR_FIELDS 20
@@ -105,10 +96,10 @@ static void pack_kr_fields(req_t *r, const kr_def_t *kr, const kr_eval_t *e)
     kv_str(r, "id", kr->id);
     kv_str(r, "title", kr->title);
     kv_str(r, "type", kr_type_names[kr->type]);
-    kv_opt_str(r, "kpi", k ? k->name : NULL);
+    kv_opt(r, "kpi", k ? k->name : NULL);
     kv_str(r, "unit", k ? k->unit : "");
-    kv_opt_str(r, "aggregate", k ? agg_name(kr->aggregate, agg, sizeof agg) : NULL);
-    kv_opt_str(r, "window", kr->window_str);
+    kv_opt(r, "aggregate", k ? agg_name(kr->aggregate, agg, sizeof agg) : NULL);
+    kv_opt(r, "window", kr->window_str);
     kv_num(r, "start", e->has_start, e->start);
     kv_num(r, "target", e->has_target, e->target);
     kv_num(r, "current", e->has_current, e->current);
@@ -151,7 +142,7 @@ static void pack_objective(req_t *r, const tree_t *t, int i, const int *shown, b
     kv_num(r, "expected", true, e->expected);
     kv_status(r, e->status);
     kv_num(r, "grade", e->has_grade, e->grade);
-    kv_opt_str(r, "parent", o->parent >= 0 ? r->cfg->objectives[o->parent].id : NULL);
+    kv_opt(r, "parent", o->parent >= 0 ? r->cfg->objectives[o->parent].id : NULL);
     pack_key(r, "key_results");
     msgpack_pack_array(&r->pk, (size_t)o->nkrs);
     for (int j = 0; j < o->nkrs; j++) {

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "expr.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -27,7 +28,7 @@
 #define OKR_SOURCE_DIR "."
 #endif
 
-#define MAX_WANT 16
+#define MAX_WANT 24
 
 /*
  * libconfig 1.5's scanner leaks its string buffer when a syntax error hits
@@ -337,19 +338,121 @@ static const bad_row_t bad_rows[] = {
       "t.conf:6: unknown key 'colour' in kpi 'e'"}},
     {"kpi keys this version does not implement",
      "kpis = (\n"
-     "  { name = \"sales.aov\"; formula = \"sum(sales.order) / count(sales.order)\"; },\n"
-     "  { name = \"survey.promoters\"; source = \"survey.enps\";\n"
-     "    where = \"value >= 9\"; aggregate = \"count\"; },\n"
      "  { name = \"web.unique_users\"; source = \"web.visit\"; distinct = true; },\n"
-     "  { name = \"hr.time_to_hire\"; quantiles = true; },\n"
-     "  { name = \"hr.enps\";\n"
-     "    thresholds = { direction = \"higher\"; green = 30.0; amber = 10.0; }; }\n"
+     "  { name = \"hr.time_to_hire\"; quantiles = true; }\n"
      ");\n",
-     {"t.conf:2: kpi 'sales.aov': 'formula' is not supported by this version of okrd",
-      "t.conf:4: kpi 'survey.promoters': 'where' is not supported by this version of okrd",
-      "t.conf:5: kpi 'web.unique_users': 'distinct' is not supported by this version of okrd",
-      "t.conf:6: kpi 'hr.time_to_hire': 'quantiles' is not supported by this version of okrd",
-      "t.conf:8: kpi 'hr.enps': 'thresholds' is not supported by this version of okrd"}},
+     {"t.conf:2: kpi 'web.unique_users': 'distinct' is not supported by this version of okrd",
+      "t.conf:3: kpi 'hr.time_to_hire': 'quantiles' is not supported by this version of okrd"}},
+    {"where: syntax errors and types",
+     "kpis = (\n"
+     "  { name = \"a\"; where = \"value >= x\"; },\n"                   /* 2 */
+     "  { name = \"b\"; where = \"tags.channel = \\\"email\\\"\"; },\n" /* 3 */
+     "  { name = \"c\"; where = \"\"; },\n"                             /* 4 */
+     "  { name = \"d\"; where = 9; },\n"                                /* 5 */
+     "  { name = \"e\"; where = \"(value > 1\"; }\n"                    /* 6 */
+     ");\n",
+     {"t.conf:2: kpi 'a': where: column 10: expected a number after '>='",
+      "t.conf:3: kpi 'b': where: column 14: expected '==' or '!=' after 'tags.channel'",
+      "t.conf:4: kpi 'c': where: column 1: empty filter",
+      "t.conf:5: kpi 'd': 'where' must be a string",
+      "t.conf:6: kpi 'e': where: column 11: expected ')'"}},
+    {"formula: syntax errors and types",
+     "kpis = (\n"
+     "  { name = \"a\"; },\n"
+     "  { name = \"f1\"; formula = \"sum(a) +\"; },\n"  /* 3 */
+     "  { name = \"f2\"; formula = \"median(a)\"; },\n" /* 4 */
+     "  { name = \"f3\"; formula = \"sum(a\"; },\n"     /* 5 */
+     "  { name = \"f4\"; formula = 1; },\n"             /* 6 */
+     "  { name = \"f5\"; formula = \"\"; }\n"           /* 7 */
+     ");\n",
+     {"t.conf:3: kpi 'f1': formula: column 9: expected a number, an aggregate or '('",
+      "t.conf:4: kpi 'f2': formula: column 1: unknown aggregate 'median'",
+      "t.conf:5: kpi 'f3': formula: column 6: expected ')'",
+      "t.conf:6: kpi 'f4': 'formula' must be a string",
+      "t.conf:7: kpi 'f5': formula: column 1: empty formula"}},
+    {"formula: unknown kpis, and aggregates that need sketches",
+     "kpis = (\n"
+     "  { name = \"a\"; },\n"
+     "  { name = \"f1\"; formula = \"sum(a) / count(nope) + sum(nope)\"; },\n" /* 3 */
+     "  { name = \"f2\";\n"
+     "    formula = \"distinct(a) + p90(a)\"; },\n" /* 5 */
+     "  { name = \"f3\"; formula = \"sum(a)\"; },\n"
+     "  { name = \"f4\"; formula = \"last(f3) + p50(f3)\"; }\n" /* 7 */
+     ");\n",
+     {"t.conf:3: kpi 'f1': formula references unknown kpi 'nope'",
+      "t.conf:5: kpi 'f2': formula: aggregate 'distinct' needs distinct = true, which this "
+      "version of okrd does not support",
+      "t.conf:5: kpi 'f2': formula: aggregate 'p90' needs quantiles = true, which this version "
+      "of okrd does not support"}},
+    {"a derived KPI takes no source, where or aggregate",
+     "kpis = (\n"
+     "  { name = \"a\"; },\n"
+     "  { name = \"d\"; formula = \"sum(a)\";\n"
+     "    source = \"a\";\n"        /* 4 */
+     "    where = \"value > 1\";\n" /* 5 */
+     "    aggregate = \"avg\"; }\n" /* 6 */
+     ");\n",
+     {"t.conf:4: kpi 'd': a derived KPI (formula) takes no 'source'",
+      "t.conf:5: kpi 'd': a derived KPI (formula) takes no 'where'",
+      "t.conf:6: kpi 'd': a derived KPI (formula) takes no 'aggregate'"}},
+    {"formula cycles: 1, 2 and 3 members",
+     "kpis = (\n"
+     "  { name = \"raw\"; },\n"
+     "  { name = \"self\"; formula = \"1 + sum(self)\"; },\n"   /* 3 */
+     "  { name = \"b\"; formula = \"sum(a) + sum(raw)\"; },\n"  /* 4 */
+     "  { name = \"a\"; formula = \"2 * last(b)\"; },\n"        /* 5 */
+     "  { name = \"z\"; formula = \"sum(x)\"; },\n"             /* 6 */
+     "  { name = \"ok\"; formula = \"sum(z) + sum(raw)\"; },\n" /* 7 */
+     "  { name = \"x\"; formula = \"sum(y)\"; },\n"             /* 8 */
+     "  { name = \"y\"; formula = \"sum(z) / count(raw)\"; }\n" /* 9 */
+     ");\n",
+     {"t.conf:3: kpi 'self': formula cycle 'self' -> 'self'",
+      "t.conf:4: kpi 'b': formula cycle 'b' -> 'a' -> 'b'",
+      "t.conf:6: kpi 'z': formula cycle 'z' -> 'x' -> 'y' -> 'z'"}},
+    {"formula cycles sharing a member",
+     "kpis = (\n"
+     "  { name = \"a\"; formula = \"sum(b) + sum(c)\"; },\n" /* 2 */
+     "  { name = \"b\"; formula = \"sum(a)\"; },\n"          /* 3 */
+     "  { name = \"c\"; formula = \"sum(a)\"; }\n"           /* 4 */
+     ");\n",
+     {"t.conf:2: kpi 'a': formula cycle 'a' -> 'b' -> 'a'",
+      "t.conf:2: kpi 'a': formula cycle 'a' -> 'c' -> 'a'"}},
+    {"thresholds",
+     "kpis = (\n"
+     "  { name = \"a\"; thresholds = { direction = \"up\"; green = 1; amber = 0; }; },\n" /* 2 */
+     "  { name = \"b\"; thresholds = { direction = \"higher\";\n"                         /* 3 */
+     "      green = 10.0;\n"                                                              /* 4 */
+     "      amber = 30; }; },\n"                                                          /* 5 */
+     "  { name = \"c\"; thresholds = { direction = \"lower\"; green = 5; amber = 2.5; }; },\n"
+     "  { name = \"d\"; thresholds = { green = 1; }; },\n" /* 7 */
+     "  { name = \"e\"; thresholds = { direction = 1; green = \"1\"; amber = true; red = 0; "
+     "}; },\n"                               /* 8 */
+     "  { name = \"f\"; thresholds = 5; }\n" /* 9 */
+     ");\n",
+     {"t.conf:2: kpi 'a': thresholds.direction must be \"higher\" or \"lower\" (got 'up')",
+      "t.conf:5: kpi 'b': thresholds: direction \"higher\" needs green >= amber (green 10, "
+      "amber 30)",
+      "t.conf:6: kpi 'c': thresholds: direction \"lower\" needs green <= amber (green 5, amber "
+      "2.5)",
+      "t.conf:7: kpi 'd': thresholds needs a direction (\"higher\" or \"lower\")",
+      "t.conf:7: kpi 'd': thresholds needs amber",
+      "t.conf:8: kpi 'e': thresholds.direction must be \"higher\" or \"lower\"",
+      "t.conf:8: kpi 'e': thresholds.green must be a number",
+      "t.conf:8: kpi 'e': thresholds.amber must be a number",
+      "t.conf:8: unknown key 'red' in kpi 'e' thresholds",
+      "t.conf:9: kpi 'f': thresholds must be a group"}},
+    {"a key result on a derived KPI takes no aggregate",
+     "kpis = (\n"
+     "  { name = \"a\"; },\n"
+     "  { name = \"d\"; formula = \"sum(a) / count(a)\"; }\n"
+     ");\n"
+     "objectives = (\n"
+     "  { id = \"o\"; period = \"2026-Q4\"; key_results = (\n"
+     "    { id = \"k\"; type = \"at_least\"; kpi = \"d\"; target = 5;\n" /* 7 */
+     "      aggregate = \"avg\"; }\n"                                    /* 8 */
+     "  ); }\n"
+     ");\n",
+     {"t.conf:8: kr 'k': kpi 'd' is derived: its value is its formula; drop 'aggregate'"}},
     {"aggregates that need sketches",
      "kpis = (\n"
      "  { name = \"web.visit\"; aggregate = \"distinct\"; },\n"
@@ -407,7 +510,7 @@ static void test_all_errors_reported(void **state)
                                "retention = { day = \"1h\"; };\n"           /* 6 */
                                "security = { curve = true; };\n"            /* 7 */
                                "kpis = (\n"                                 /* 8 */
-                               "  { name = \"a\"; formula = \"1\"; },\n"    /* 9 */
+                               "  { name = \"a\"; formula = \"1 +\"; },\n"  /* 9 */
                                "  { name = \"a\"; aggregate = \"p90\"; }\n" /* 10 */
                                ");\n"                                       /* 11 */
                                "objectives = ( { id = \"o\"; } );\n";       /* 12 */
@@ -417,7 +520,7 @@ static void test_all_errors_reported(void **state)
         ":5: ingest.rcvhwm must be an integer",
         ":6: retention.day must be at least 1d",
         ":7: security.curve is not supported",
-        ":9: kpi 'a': 'formula' is not supported",
+        ":9: kpi 'a': formula: column 4: expected a number, an aggregate or '('",
         ":10: kpi 'a' is defined twice (first at line 9)",
         ":10: kpi 'a': aggregate 'p90' needs quantiles = true",
         ":12: objective 'o' has no period",
@@ -601,6 +704,122 @@ static void check_false_sketches(const config_t *c)
     assert_string_equal(c->kpis[0].kind, "financial");
 }
 
+static void check_where(const config_t *c)
+{
+    static const char email[] = "email", sms[] = "sms", channel[] = "channel";
+    msgpack_object_kv tag = {
+        .key = {.type = MSGPACK_OBJECT_STR, .via.str = {sizeof channel - 1, channel}},
+        .val = {.type = MSGPACK_OBJECT_STR, .via.str = {sizeof email - 1, email}}};
+    const kpi_def_t *k = config_kpi(c, "survey.promoters"), *d;
+
+    assert_int_equal(c->nkpis, 3);
+    assert_non_null(k);
+    assert_string_equal(k->source, "survey.enps");
+    assert_string_equal(k->where_src, "value >= 9");
+    assert_non_null(k->where);
+    assert_null(k->formula);
+    assert_null(k->formula_src);
+    assert_null(k->refs);
+    assert_int_equal(k->aggregate.kind, AGG_COUNT);
+    assert_true(expr_where_match(k->where, 9, NULL, 0));
+    assert_true(expr_where_match(k->where, 10, NULL, 0));
+    assert_false(expr_where_match(k->where, 8.5, NULL, 0));
+    assert_false(k->thresholds.set);
+
+    d = config_kpi(c, "mail.big");
+    assert_non_null(d);
+    assert_string_equal(d->source, "survey.enps"); /* several KPIs read one source */
+    assert_true(expr_where_match(d->where, 100, &tag, 1));
+    assert_false(expr_where_match(d->where, 1, &tag, 1));
+    tag.val.via.str = (msgpack_object_str){sizeof sms - 1, sms};
+    assert_false(expr_where_match(d->where, 100, &tag, 1));
+
+    k = config_kpi(c, "survey.enps"); /* no where: every event */
+    assert_non_null(k);
+    assert_null(k->where);
+    assert_null(k->where_src);
+    assert_string_equal(k->source, "survey.enps");
+}
+
+static bool ref_value(void *ctx, int ref, double *v)
+{
+    const double *vals = ctx;
+    *v = vals[ref];
+    return true;
+}
+
+static void check_formulas(const config_t *c)
+{
+    const kpi_def_t *aov = config_kpi(c, "sales.aov"), *k;
+    double vals[4] = {0}, out = 0;
+    agg_spec_t a;
+
+    assert_int_equal(c->nkpis, 5);
+    /* sales.aov = sum(sales.order) / count(sales.order); sales.order is #0 */
+    assert_non_null(aov);
+    assert_null(aov->source);
+    assert_null(aov->where);
+    assert_string_equal(aov->formula_src, "sum(sales.order) / count(sales.order)");
+    assert_non_null(aov->formula);
+    assert_int_equal(aov->aggregate.kind, AGG_SUM); /* unused */
+    assert_int_equal(expr_nrefs(aov->formula), 2);
+    assert_string_equal(expr_ref_name(aov->formula, 0), "sales.order");
+    a = expr_ref_agg(aov->formula, 0);
+    assert_int_equal(a.kind, AGG_SUM);
+    a = expr_ref_agg(aov->formula, 1);
+    assert_int_equal(a.kind, AGG_COUNT);
+    assert_non_null(aov->refs);
+    assert_int_equal(aov->refs[0], 0);
+    assert_int_equal(aov->refs[1], 0);
+    vals[0] = 300;
+    vals[1] = 4;
+    assert_true(expr_formula_eval(aov->formula, ref_value, vals, &out));
+    assert_true(out == 75);
+    assert_false(aov->thresholds.set);
+
+    /* a derived KPI on a derived KPI defined after it, and a raw one */
+    k = config_kpi(c, "sales.score");
+    assert_non_null(k);
+    assert_int_equal(k->line, 4);
+    assert_null(k->source);
+    assert_int_equal(expr_nrefs(k->formula), 2);
+    assert_string_equal(expr_ref_name(k->formula, 0), "sales.order");
+    assert_string_equal(expr_ref_name(k->formula, 1), "sales.aov");
+    assert_int_equal(k->refs[0], 0);
+    assert_int_equal(k->refs[1], 4);
+    assert_true(k->thresholds.set);
+    assert_true(k->thresholds.higher);
+    assert_true(k->thresholds.green == 30.0);
+    assert_true(k->thresholds.amber == 10.0);
+
+    /* a constant formula: no references */
+    k = config_kpi(c, "const");
+    assert_non_null(k);
+    assert_int_equal(expr_nrefs(k->formula), 0);
+    assert_null(k->refs);
+    assert_true(k->thresholds.set);
+    assert_false(k->thresholds.higher);
+    assert_true(k->thresholds.green == 2);
+    assert_true(k->thresholds.amber == 2);
+
+    /* thresholds on a raw KPI, int and float */
+    k = config_kpi(c, "sales.order");
+    assert_non_null(k);
+    assert_string_equal(k->source, "sales.order");
+    assert_null(k->formula);
+    assert_true(k->thresholds.set);
+    assert_false(k->thresholds.higher);
+    assert_true(k->thresholds.green == 100);
+    assert_true(k->thresholds.amber == 250.5);
+
+    /* a key result on a derived KPI: no aggregate of its own */
+    const kr_def_t *kr = config_kr(c, "aov");
+    assert_non_null(kr);
+    assert_int_equal(kr->kpi, 4);
+    assert_ptr_equal(&c->kpis[kr->kpi], aov);
+    assert_int_equal(kr->aggregate.kind, aov->aggregate.kind);
+}
+
 typedef struct good_row {
     const char *what;
     const char *text;
@@ -668,6 +887,34 @@ static const good_row_t good_rows[] = {
     {"distinct = false and quantiles = false ask for nothing unsupported",
      "kpis = ( { name = \"x\"; kind = \"financial\"; distinct = false; quantiles = false; } );\n",
      check_false_sketches},
+    {"where filters; several KPIs read one source",
+     "kpis = (\n"
+     "  { name = \"survey.promoters\"; source = \"survey.enps\"; where = \"value >= 9\";\n"
+     "    aggregate = \"count\"; },\n"
+     "  { name = \"mail.big\"; source = \"survey.enps\";\n"
+     "    where = \"tags.channel == \\\"email\\\" and value > 50\"; },\n"
+     "  { name = \"survey.enps\"; }\n"
+     ");\n",
+     check_where},
+    {"derived KPIs, thresholds, a key result on a derived KPI",
+     "kpis = (\n"                                                                    /* 1 */
+     "  { name = \"sales.order\"; unit = \"USD\";\n"                                 /* 2 */
+     "    thresholds = { direction = \"lower\"; green = 100; amber = 250.5; }; },\n" /* 3 */
+     "  { name = \"sales.score\"; formula = \"sum(sales.order) - 2 * last(sales.aov)\";\n"
+     "    thresholds = { direction = \"higher\"; green = 30.0; amber = 10.0; }; },\n"
+     "  { name = \"const\"; formula = \"-(1 + 2) / 4\";\n"
+     "    thresholds = { direction = \"lower\"; green = 2; amber = 2; }; },\n"
+     "  { name = \"other\"; source = \"sales.order\"; aggregate = \"max\"; },\n"
+     "  { name = \"sales.aov\"; unit = \"USD\"; kind = \"lagging\";\n"
+     "    formula = \"sum(sales.order) / count(sales.order)\"; }\n"
+     ");\n"
+     "objectives = (\n"
+     "  { id = \"o\"; period = \"2026-Q4\"; key_results = (\n"
+     "    { id = \"aov\"; type = \"at_least\"; kpi = \"sales.aov\"; target = 75;\n"
+     "      window = \"7d\"; }\n"
+     "  ); }\n"
+     ");\n",
+     check_formulas},
 };
 
 static void test_must_load(void **state)
