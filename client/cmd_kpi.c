@@ -2,6 +2,7 @@
  * cmd_kpi.c - kpi list, kpi get, kpi series.
  */
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "okrctl.h"
@@ -146,12 +147,18 @@ static void print_kpi(const ctl_t *c, const msgpack_object *m)
     else
         printf("%s\n", name);
 
+    /* A derived KPI has a formula and a value, not a state to show. */
+    const msgpack_object *formula = wire_map_get(m, "formula");
+    bool derived = formula != NULL && formula->type == MSGPACK_OBJECT_STR;
     add_row(t, "window", format_window(c, m, buf, sizeof(buf)));
-    add_row(t, "aggregate", render_obj_str(wire_map_get(m, "aggregate"), buf, sizeof(buf)));
+    if (derived)
+        add_row(t, "formula", render_obj_str(formula, buf, sizeof(buf)));
+    else
+        add_row(t, "aggregate", render_obj_str(wire_map_get(m, "aggregate"), buf, sizeof(buf)));
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
         const msgpack_object *o = wire_map_get(m, numbers[i]);
-        /* distinct only when the KPI keeps it */
-        if (o == NULL && strcmp(numbers[i], "distinct") == 0)
+        /* distinct only when the KPI keeps it; a derived KPI only its value */
+        if ((o == NULL && strcmp(numbers[i], "distinct") == 0) || (derived && i > 0))
             continue;
         add_row(t, numbers[i], render_obj_num(o, buf, sizeof(buf)));
     }

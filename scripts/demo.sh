@@ -35,7 +35,7 @@ okrd runs: ingest tcp://127.0.0.1:7401, queries tcp://127.0.0.1:7402, state in .
 the demo publisher streams events (its log: demo-publisher.log); in another terminal try
     build/okrctl status                      # the objective tree, live
     build/okrctl kr loyalty                  # one key result, its check-ins and history
-    build/okrctl checkin enps 24 --confidence 7 --note "pulse survey"
+    build/okrctl checkin retain 96.5 --confidence 7 --note "churn report"
     build/okrctl kpi get sales.aov --window 7d
 Ctrl-C stops okrd and the publisher.
 TXT
