@@ -1,41 +1,94 @@
 /*
  * cmd_kpi.c - kpi list, kpi get, kpi series.
  */
-#include <stdio.h>
+#include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "okrctl.h"
+#include "okrview.h"
 #include "render.h"
 #include "request.h"
 #include "wire.h"
 
 /* ---- kpi list --------------------------------------------------------- */
 
-static void print_kpi_list(const msgpack_object *m)
+/* A formula or a filtered source is cut to this many characters. */
+#define SOURCE_MAX_CHARS 40
+
+#define C_GREEN "\033[32m"
+#define C_AMBER "\033[33m"
+#define C_RED   "\033[31m"
+
+/* A KPI's threshold status ("green", "amber", "red") coloured when the
+ * view allows; "-" when absent. */
+static const char *format_status(const okrview_t *v, const msgpack_object *o, char *buf, size_t len)
 {
-    static const char *const head[] = {"NAME",      "UNIT",   "KIND",
-                                       "AGGREGATE", "SOURCE", "DESCRIPTION"};
+    char s[64];
+    const char *colour = NULL;
+
+    render_obj_str(o, s, sizeof(s));
+    if (strcmp(s, "green") == 0)
+        colour = C_GREEN;
+    else if (strcmp(s, "amber") == 0)
+        colour = C_AMBER;
+    else if (strcmp(s, "red") == 0)
+        colour = C_RED;
+    return okrview_paint(v, colour, s, buf, len);
+}
+
+/*
+ * The SOURCE cell: the formula of a derived KPI, else the source, with
+ * " where FILTER" when the KPI filters it; cut to SOURCE_MAX_CHARS.
+ */
+static const char *format_source(const okrview_t *v, const msgpack_object *k, char *buf, size_t len)
+{
+    const msgpack_object *formula = wire_map_get(k, "formula");
+    const msgpack_object *where = wire_map_get(k, "where");
+    const msgpack_object *derived = wire_map_get(k, "derived");
+    char src[512], filter[512], full[1100];
+
+    if (formula != NULL && formula->type == MSGPACK_OBJECT_STR && formula->via.str.size > 0)
+        render_obj_str(formula, src, sizeof(src));
+    else if (strcmp(render_obj_str(wire_map_get(k, "source"), src, sizeof(src)), RENDER_NONE) ==
+                 0 &&
+             derived != NULL && derived->type == MSGPACK_OBJECT_BOOLEAN && derived->via.boolean)
+        snprintf(src, sizeof(src), "(derived)");
+    if (where != NULL && where->type == MSGPACK_OBJECT_STR && where->via.str.size > 0)
+        snprintf(full, sizeof(full), "%s where %s", src,
+                 render_obj_str(where, filter, sizeof(filter)));
+    else
+        snprintf(full, sizeof(full), "%s", src);
+    return render_truncate(full, SOURCE_MAX_CHARS, okrview_ellipsis(v), buf, len);
+}
+
+/* Columns 1 to 5 are where they always were (awk users); DESCRIPTION, free
+ * text, stays last. */
+static void print_kpi_list(const ctl_t *c, const msgpack_object *m)
+{
+    static const char *const head[] = {"NAME",   "UNIT",   "KIND",       "AGGREGATE",
+                                       "SOURCE", "STATUS", "DESCRIPTION"};
     const msgpack_object *list = wire_map_get(m, "kpis");
-    table_t *t = table_new(6, head, "llllll");
+    table_t *t = table_new(7, head, "lllllll");
+    okrview_t v;
 
     if (t == NULL)
         return;
+    okrview_init(&v, &c->cal, stdout);
     if (list != NULL && list->type == MSGPACK_OBJECT_ARRAY) {
         for (uint32_t i = 0; i < list->via.array.size; i++) {
             const msgpack_object *k = &list->via.array.ptr[i];
-            const msgpack_object *derived = wire_map_get(k, "derived");
-            char name[256], unit[64], kind[64], agg[256], src[256], desc[512];
-            const char *source = render_obj_str(wire_map_get(k, "source"), src, sizeof(src));
-            if (strcmp(source, RENDER_NONE) == 0 && derived != NULL &&
-                derived->type == MSGPACK_OBJECT_BOOLEAN && derived->via.boolean)
-                source = "(derived)";
-            const char *cells[6] = {
+            char name[256], unit[64], kind[64], agg[256], src[256], st[64], desc[512];
+            const char *cells[7] = {
                 render_obj_str(wire_map_get(k, "name"), name, sizeof(name)),
                 render_obj_str(wire_map_get(k, "unit"), unit, sizeof(unit)),
                 render_obj_str(wire_map_get(k, "kind"), kind, sizeof(kind)),
                 render_obj_str(wire_map_get(k, "aggregate"), agg, sizeof(agg)),
-                source,
+                format_source(&v, k, src, sizeof(src)),
+                format_status(&v, wire_map_get(k, "status"), st, sizeof(st)),
                 render_obj_str(wire_map_get(k, "description"), desc, sizeof(desc)),
             };
             table_add(t, cells);
@@ -60,7 +113,7 @@ int cmd_kpi_list(ctl_t *c)
     if (rc == CTL_EXIT_OK && c->json)
         rc = reply_print_json(&r);
     else if (rc == CTL_EXIT_OK)
-        print_kpi_list(r.map);
+        print_kpi_list(c, r.map);
     reply_free(&r);
     return rc;
 }
@@ -73,42 +126,50 @@ static void add_row(table_t *t, const char *k, const char *v)
     table_add(t, cells);
 }
 
-/* "+12.5% ↑", "-3% ↓", "0%", or "-" without data. */
-static const char *format_change(const msgpack_object *o, char *buf, size_t len)
+/*
+ * Whether a move of the value in direction sign (+1 up, -1 down) is for the
+ * better (+1), the worse (-1) or unknown (0).  The reply does not say which
+ * way the KPI's thresholds point, so this guesses from the status: a value
+ * that rose and is green is taken as higher-is-better, one that rose and is
+ * red as lower-is-better.  Anything else (a fall, amber, no status) stays
+ * uncoloured: the status is a level, not a direction, and may mislead.
+ */
+/* +1 when a change of this sign is for the better, -1 for the worse, 0
+ * when the KPI says nothing (no thresholds): okrd's `direction` field. */
+static int change_quality(const msgpack_object *direction, int sign)
 {
-    char num[64];
-    double v;
-
-    if (!wire_number(o, &v))
-        return RENDER_NONE;
-    render_num(v, num, sizeof(num));
-    if (v > 0)
-        snprintf(buf, len, "+%s%% \u2191", num);
-    else if (v < 0)
-        snprintf(buf, len, "%s%% \u2193", num);
-    else
-        snprintf(buf, len, "%s%%", num);
-    return buf;
+    if (wire_str_eq(direction, "higher"))
+        return sign;
+    if (wire_str_eq(direction, "lower"))
+        return -sign;
+    return 0;
 }
 
-static const char *format_status(const msgpack_object *o, char *buf, size_t len)
+/* "+12.5% ↑" ("^" without Unicode), "-3% ↓" ("v"), "0%", or "-" without
+ * data; the arrow green when the change is for the better, red when for the
+ * worse (change_quality), if colour is allowed. */
+static const char *format_change(const okrview_t *v, const msgpack_object *o,
+                                 const msgpack_object *direction, char *buf, size_t len)
 {
-    char s[64];
-    const char *colour = NULL;
+    char num[64], arrow[64];
+    double d;
 
-    render_obj_str(o, s, sizeof(s));
-    if (render_color(stdout)) {
-        if (strcmp(s, "green") == 0)
-            colour = "\033[32m";
-        else if (strcmp(s, "amber") == 0)
-            colour = "\033[33m";
-        else if (strcmp(s, "red") == 0)
-            colour = "\033[31m";
+    if (!wire_number(o, &d) || !isfinite(d)) {
+        snprintf(buf, len, "%s", render_obj_num(o, num, sizeof(num)));
+        return buf;
     }
-    if (colour != NULL)
-        snprintf(buf, len, "%s%s\033[0m", colour, s);
+    render_num(d, num, sizeof(num));
+    int sign = d > 0 ? 1 : d < 0 ? -1 : 0;
+    int q = change_quality(direction, sign);
+    okrview_paint(v,
+                  q > 0   ? C_GREEN
+                  : q < 0 ? C_RED
+                          : NULL,
+                  okrview_trend(v, sign), arrow, sizeof(arrow));
+    if (sign == 0)
+        snprintf(buf, len, "%s%%", num);
     else
-        snprintf(buf, len, "%s", s);
+        snprintf(buf, len, "%s%s%% %s", sign > 0 ? "+" : "", num, arrow);
     return buf;
 }
 
@@ -136,10 +197,13 @@ static void print_kpi(const ctl_t *c, const msgpack_object *m)
                                           "max",   "last",  "stddev", "rate", "distinct"};
     char name[256], unit[64], buf[512];
     const msgpack_object *quantiles = wire_map_get(m, "quantiles");
+    const msgpack_object *status = wire_map_get(m, "status");
     table_t *t = table_new(2, NULL, "ll");
+    okrview_t v;
 
     if (t == NULL)
         return;
+    okrview_init(&v, &c->cal, stdout);
     if (strcmp(render_obj_str(wire_map_get(m, "name"), name, sizeof(name)), RENDER_NONE) == 0)
         render_sanitize(c->args[0], strlen(c->args[0]), name, sizeof(name));
     if (strcmp(render_obj_str(wire_map_get(m, "unit"), unit, sizeof(unit)), RENDER_NONE) != 0)
@@ -173,9 +237,12 @@ static void print_kpi(const ctl_t *c, const msgpack_object *m)
         }
     }
     add_row(t, "previous", render_obj_num(wire_map_get(m, "previous"), buf, sizeof(buf)));
-    add_row(t, "change", format_change(wire_map_get(m, "change_pct"), buf, sizeof(buf)));
-    if (wire_map_get(m, "status") != NULL)
-        add_row(t, "status", format_status(wire_map_get(m, "status"), buf, sizeof(buf)));
+    add_row(t, "change",
+            format_change(&v, wire_map_get(m, "change_pct"), wire_map_get(m, "direction"), buf,
+                          sizeof(buf)));
+    /* only KPIs with thresholds have a status */
+    if (status != NULL && status->type == MSGPACK_OBJECT_STR)
+        add_row(t, "status", format_status(&v, status, buf, sizeof(buf)));
     table_print(t, stdout);
     table_destroy(&t);
 }
@@ -245,6 +312,51 @@ int cmd_kpi_get(ctl_t *c)
 
 /* ---- kpi series ------------------------------------------------------- */
 
+/* The terminal's width, or 80. */
+static int term_columns(void)
+{
+    struct winsize ws;
+    if (ioctl(fileno(stdout), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 80;
+}
+
+/*
+ * For people at a terminal: the series as a sparkline (a blank for a step
+ * without a value) on the scale of its min and max, then the two.
+ */
+static void print_sparkline(const ctl_t *c, const msgpack_object *points)
+{
+    char spark[1024], lo_s[64], hi_s[64], line[1200];
+    double lo = INFINITY, hi = -INFINITY, x;
+    okrview_t v;
+
+    if (points == NULL || points->type != MSGPACK_OBJECT_ARRAY)
+        return;
+    for (uint32_t i = 0; i < points->via.array.size; i++) {
+        const msgpack_object *p = &points->via.array.ptr[i];
+        if (p->type == MSGPACK_OBJECT_ARRAY && p->via.array.size >= 2 &&
+            wire_number(&p->via.array.ptr[1], &x) && isfinite(x)) {
+            lo = fmin(lo, x);
+            hi = fmax(hi, x);
+        }
+    }
+    if (lo > hi)
+        return; /* no values at all */
+    okrview_init(&v, &c->cal, stdout);
+    render_num(lo, lo_s, sizeof(lo_s));
+    render_num(hi, hi_s, sizeof(hi_s));
+    snprintf(line, sizeof(line), "  min %s  max %s", lo_s, hi_s);
+    /* one line: the sparkline and the min and max after it */
+    int cells = term_columns() - (int)strlen(line) - 1;
+    if (cells > 120)
+        cells = 120;
+    if (cells < 10)
+        cells = 10;
+    if (okrview_sparkline_range(&v, points, lo, hi, cells, spark, sizeof(spark)) > 0)
+        printf("\n%s%s\n", spark, line);
+}
+
 static void print_series(const ctl_t *c, const msgpack_object *m)
 {
     static const char *const head[] = {"TIME", "VALUE"};
@@ -271,6 +383,8 @@ static void print_series(const ctl_t *c, const msgpack_object *m)
     }
     table_print(t, stdout);
     table_destroy(&t);
+    if (isatty(fileno(stdout)) == 1)
+        print_sparkline(c, points);
 }
 
 int cmd_kpi_series(ctl_t *c)

@@ -28,6 +28,7 @@ typedef struct glyphs {
     const char *tee, *elbow;           /* "├─ ", "└─ " */
     const char *pipe, *blank;          /* "│  ", "   " */
     const char *sep, *arrow, *ge, *le; /* " · ", "→", "≥", "≤" */
+    const char *up, *down, *ellipsis;  /* "↑", "↓", "…" */
     const char *levels[8];             /* sparkline, lowest first */
 } glyphs_t;
 
@@ -43,12 +44,16 @@ static const glyphs_t utf8_glyphs = {
     "\u2192",
     "\u2265",
     "\u2264",
+    "\u2191",
+    "\u2193",
+    "\u2026",
     {"\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"},
 };
 
 static const glyphs_t ascii_glyphs = {
-    "#",   "-",  "|",  "|- ", "`- ", "|  ",
-    "   ", ", ", "->", ">=",  "<=",  {"_", ".", "-", "=", "+", "*", "#", "@"},
+    "#",   "-",   "|",  "|- ", "`- ",
+    "|  ", "   ", ", ", "->",  ">=",
+    "<=",  "^",   "v",  "...", {"_", ".", "-", "=", "+", "*", "#", "@"},
 };
 
 static const glyphs_t *G(const okrview_t *v)
@@ -79,6 +84,16 @@ void okrview_init(okrview_t *v, const cal_t *cal, FILE *f)
 const char *okrview_arrow(const okrview_t *v)
 {
     return G(v)->arrow;
+}
+
+const char *okrview_trend(const okrview_t *v, int sign)
+{
+    return sign > 0 ? G(v)->up : sign < 0 ? G(v)->down : "";
+}
+
+const char *okrview_ellipsis(const okrview_t *v)
+{
+    return G(v)->ellipsis;
 }
 
 const char *okrview_paint(const okrview_t *v, const char *code, const char *s, char *buf,
@@ -253,24 +268,30 @@ const char *okrview_kr_value(const okrview_t *v, const msgpack_object *kr, char 
 int okrview_sparkline(const okrview_t *v, const msgpack_object *history, int max_cells, char *buf,
                       size_t len)
 {
+    return okrview_sparkline_range(v, history, 0, 1, max_cells, buf, len);
+}
+
+int okrview_sparkline_range(const okrview_t *v, const msgpack_object *points, double lo, double hi,
+                            int max_cells, char *buf, size_t len)
+{
     size_t o = 0;
 
     if (len == 0)
         return 0;
     buf[0] = '\0';
-    if (history == NULL || history->type != MSGPACK_OBJECT_ARRAY || history->via.array.size == 0 ||
-        max_cells <= 0)
+    if (points == NULL || points->type != MSGPACK_OBJECT_ARRAY || points->via.array.size == 0 ||
+        max_cells <= 0 || !isfinite(lo) || !isfinite(hi))
         return 0;
-    uint32_t n = history->via.array.size;
+    uint32_t n = points->via.array.size;
     uint32_t cells = n < (uint32_t)max_cells ? n : (uint32_t)max_cells;
     for (uint32_t i = 0; i < cells; i++) {
-        /* The last value of the stretch [lo, hi) of points this cell stands for. */
-        uint32_t lo = (uint32_t)((uint64_t)i * n / cells);
-        uint32_t hi = (uint32_t)((uint64_t)(i + 1) * n / cells);
+        /* The last value of the stretch [first, end) of points this cell stands for. */
+        uint32_t first = (uint32_t)((uint64_t)i * n / cells);
+        uint32_t end = (uint32_t)((uint64_t)(i + 1) * n / cells);
         bool have = false;
         double p = 0, x;
-        for (uint32_t k = lo; k < hi; k++) {
-            const msgpack_object *pt = &history->via.array.ptr[k];
+        for (uint32_t k = first; k < end; k++) {
+            const msgpack_object *pt = &points->via.array.ptr[k];
             if (pt->type == MSGPACK_OBJECT_ARRAY && pt->via.array.size >= 2 &&
                 finite_num(&pt->via.array.ptr[1], &x)) {
                 p = x;
@@ -281,7 +302,9 @@ int okrview_sparkline(const okrview_t *v, const msgpack_object *history, int max
             append(buf, len, &o, " ");
             continue;
         }
-        int lvl = (int)floor(fmin(fmax(p, 0), 1) * 7 + 0.5);
+        /* A flat line (hi == lo) sits in the middle. */
+        double f = hi > lo ? (p - lo) / (hi - lo) : 0.5;
+        int lvl = (int)floor(fmin(fmax(f, 0), 1) * 7 + 0.5);
         append(buf, len, &o, G(v)->levels[lvl]);
     }
     return (int)cells;

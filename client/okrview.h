@@ -77,8 +77,22 @@ const char *okrview_kr_value(const okrview_t *v, const msgpack_object *kr, char 
 int okrview_sparkline(const okrview_t *v, const msgpack_object *history, int max_cells, char *buf,
                       size_t len);
 
+/*
+ * okrview_sparkline on the scale [lo, hi] instead of 0..1 (values outside
+ * are clamped; lo == hi draws a flat line in the middle).  points is
+ * [[ts, value], ...], like history.
+ */
+int okrview_sparkline_range(const okrview_t *v, const msgpack_object *points, double lo, double hi,
+                            int max_cells, char *buf, size_t len);
+
 /* "→" or "->". */
 const char *okrview_arrow(const okrview_t *v);
+
+/* "↑" or "^" for sign > 0, "↓" or "v" for sign < 0, "" for 0. */
+const char *okrview_trend(const okrview_t *v, int sign);
+
+/* "…" or "...". */
+const char *okrview_ellipsis(const okrview_t *v);
 
 /* s wrapped in the ANSI code (e.g. "\033[2m") when colour is allowed. */
 const char *okrview_paint(const okrview_t *v, const char *code, const char *s, char *buf,

@@ -173,6 +173,29 @@ void render_sanitize(const char *s, size_t n, char *buf, size_t len)
     buf[o] = '\0';
 }
 
+const char *render_truncate(const char *s, size_t max_chars, const char *ellipsis, char *buf,
+                            size_t len)
+{
+    size_t chars = 0, cut = 0, ell = strlen(ellipsis), ell_chars = 0;
+
+    for (const char *p = ellipsis; *p; p++)
+        ell_chars += ((unsigned char)*p & 0xc0) != 0x80;
+    for (size_t i = 0; s[i]; i++) {
+        if (((unsigned char)s[i] & 0xc0) == 0x80)
+            continue;
+        /* where the text is cut if it must be: room left for the ellipsis */
+        if (chars + ell_chars == max_chars)
+            cut = i;
+        if (++chars > max_chars) {
+            if (ell_chars > max_chars)
+                cut = 0, ell = 0;
+            snprintf(buf, len, "%.*s%.*s", (int)cut, s, (int)ell, ellipsis);
+            return buf;
+        }
+    }
+    return set(buf, len, s);
+}
+
 bool render_color(FILE *f)
 {
     const char *nc = getenv("NO_COLOR");
@@ -257,12 +280,26 @@ int table_add(table_t *t, const char *const *cells)
     return 0;
 }
 
-/* Width in characters: every byte that does not continue a UTF-8 sequence. */
+/*
+ * Width in characters: every byte that does not continue a UTF-8 sequence,
+ * except ANSI escape sequences (ESC [ ... final byte), which have none, so a
+ * coloured cell lines up like a plain one.
+ */
 static size_t width(const char *s)
 {
     size_t w = 0;
-    for (; *s; s++)
+    while (*s) {
+        if (s[0] == '\033' && s[1] == '[') {
+            s += 2;
+            while (*s && !((unsigned char)*s >= 0x40 && (unsigned char)*s <= 0x7e))
+                s++;
+            if (*s)
+                s++;
+            continue;
+        }
         w += ((unsigned char)*s & 0xc0) != 0x80;
+        s++;
+    }
     return w;
 }
 

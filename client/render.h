@@ -53,6 +53,13 @@ const char *render_duration(int64_t seconds, char *buf, size_t len);
  */
 void render_sanitize(const char *s, size_t n, char *buf, size_t len);
 
+/*
+ * s (UTF-8) cut to at most max_chars characters, the last of them the
+ * ellipsis ("…" or "...") when it had to be cut.
+ */
+const char *render_truncate(const char *s, size_t max_chars, const char *ellipsis, char *buf,
+                            size_t len);
+
 /* True if colour may be used on f: a terminal, and NO_COLOR not set. */
 bool render_color(FILE *f);
 
@@ -72,7 +79,8 @@ int table_add(table_t *t, const char *const *cells);
 
 /*
  * Print the table with columns two spaces apart, widths in characters
- * (UTF-8 aware); the last column is not padded.
+ * (UTF-8 aware; ANSI colour codes in cells have no width); the last column
+ * is not padded.
  */
 void table_print(const table_t *t, FILE *f);
 

@@ -1,11 +1,15 @@
 #include "aggregate.h"
 
+#include "../common/log.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct slot {
     bucket_key_t key;
     agg_state_t state;
+    hll_t *hll; /* sketches, for KPIs that keep them; NULL otherwise */
+    qsk_t *qsk;
     uint32_t used; /* generation the slot was filled in; 0 = never */
 } slot_t;
 
@@ -25,6 +29,8 @@ struct aggr {
     cache_ent_t (*cache)[RES_COUNT];
     uint32_t cache_n; /* KPI ids covered by the cache */
 };
+
+static void free_sketches(aggr_t *a);
 
 static uint32_t key_hash(uint32_t kpi, uint32_t res, int64_t start)
 {
@@ -67,6 +73,7 @@ void aggr_destroy(aggr_t **ap)
     if (ap == NULL || *ap == NULL)
         return;
     aggr_t *a = *ap;
+    free_sketches(a);
     free(a->slots);
     free(a->order);
     free(a->cache);
@@ -129,25 +136,27 @@ static int cache_reserve(aggr_t *a, uint32_t kpi)
 /* The state of the bucket of resolution res holding ts, created empty if new.  The caller
  * makes sure the table has room (it never grows here, so pointers returned
  * by earlier calls stay valid). */
-static agg_state_t *slot_get(aggr_t *a, const cal_t *cal, uint32_t kpi, res_t res, int64_t ts)
+static slot_t *slot_get(aggr_t *a, const cal_t *cal, uint32_t kpi, res_t res, int64_t ts)
 {
     /* Buckets have a fixed length in local time (the offset is fixed), so
      * the common case, an event in the cached bucket, needs no division. */
     static const int64_t len[RES_COUNT] = {MS_MINUTE, MS_HOUR, MS_DAY};
     cache_ent_t *ce = &a->cache[kpi][res];
     if (ce->gen == a->gen && ts >= ce->start && ts - ce->start < len[res])
-        return &a->slots[ce->slot].state;
+        return &a->slots[ce->slot];
     int64_t start = cal_floor(cal, res, ts);
     uint32_t i = probe(a, kpi, res, start);
     slot_t *s = &a->slots[i];
     if (s->used != a->gen) {
         s->key = (bucket_key_t){kpi, res, start};
         s->state = AGG_STATE_EMPTY;
+        s->hll = NULL;
+        s->qsk = NULL;
         s->used = a->gen;
         a->order[a->n++] = i;
     }
     *ce = (cache_ent_t){start, a->gen, i};
-    return &s->state;
+    return s;
 }
 
 int aggr_reserve(aggr_t *a, uint32_t max_kpi, size_t nbuckets)
@@ -166,7 +175,31 @@ int aggr_add(aggr_t *a, const cal_t *cal, uint32_t kpi, int64_t ts, double v, re
     if (aggr_reserve(a, kpi, RES_COUNT) != 0)
         return -1;
     for (int r = first_res; r < RES_COUNT; r++)
-        agg_add(slot_get(a, cal, kpi, (res_t)r, ts), v, ts);
+        agg_add(&slot_get(a, cal, kpi, (res_t)r, ts)->state, v, ts);
+    return 0;
+}
+
+int aggr_add_sketch(aggr_t *a, const cal_t *cal, uint32_t kpi, int64_t ts, double v,
+                    res_t first_res, bool distinct, bool quantiles, const char *key, size_t key_len)
+{
+    if (aggr_reserve(a, kpi, RES_COUNT) != 0)
+        return -1;
+    for (int r = first_res; r < RES_COUNT; r++) {
+        slot_t *s = slot_get(a, cal, kpi, (res_t)r, ts);
+        agg_add(&s->state, v, ts);
+        if (distinct && key != NULL) {
+            if (s->hll == NULL)
+                s->hll = hll_new();
+            if (s->hll == NULL || hll_add(s->hll, key, key_len) != 0)
+                log_error("event=sketch_failed kind=distinct reason=out_of_memory");
+        }
+        if (quantiles) {
+            if (s->qsk == NULL)
+                s->qsk = qsk_new();
+            if (s->qsk == NULL || qsk_add(s->qsk, v) != 0)
+                log_error("event=sketch_failed kind=quantiles reason=out_of_memory");
+        }
+    }
     return 0;
 }
 
@@ -189,20 +222,51 @@ static int cmp_order(const void *x, const void *y, void *ctx)
     return 0;
 }
 
-int aggr_foreach(aggr_t *a, aggr_fn fn, void *ctx)
+int aggr_foreach_sketch(aggr_t *a, aggr_sk_fn fn, void *ctx)
 {
     qsort_r(a->order, a->n, sizeof *a->order, cmp_order, a->slots);
     for (uint32_t k = 0; k < a->n; k++) {
         const slot_t *s = &a->slots[a->order[k]];
-        int rc = fn(ctx, &s->key, &s->state);
+        int rc = fn(ctx, &s->key, &s->state, s->hll, s->qsk);
         if (rc != 0)
             return rc;
     }
     return 0;
 }
 
+typedef struct plain {
+    aggr_fn fn;
+    void *ctx;
+} plain_t;
+
+static int plain_cb(void *ctx, const bucket_key_t *key, const agg_state_t *state, const hll_t *hll,
+                    const qsk_t *qsk)
+{
+    (void)hll;
+    (void)qsk;
+    plain_t *p = ctx;
+    return p->fn(p->ctx, key, state);
+}
+
+int aggr_foreach(aggr_t *a, aggr_fn fn, void *ctx)
+{
+    plain_t p = {fn, ctx};
+    return aggr_foreach_sketch(a, plain_cb, &p);
+}
+
+/* Free the sketches of the dirty buckets. */
+static void free_sketches(aggr_t *a)
+{
+    for (uint32_t k = 0; k < a->n; k++) {
+        slot_t *s = &a->slots[a->order[k]];
+        hll_free(&s->hll);
+        qsk_free(&s->qsk);
+    }
+}
+
 void aggr_clear(aggr_t *a)
 {
+    free_sketches(a);
     a->n = 0;
     if (++a->gen == 0) { /* wrapped: 0 means "never used", so wipe once */
         for (uint32_t i = 0; i < a->cap; i++)

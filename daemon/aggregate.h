@@ -19,6 +19,7 @@
 
 #include "../common/calendar.h"
 #include "bucket.h"
+#include "sketch.h"
 
 typedef struct bucket_key {
     uint32_t kpi; /* storage id */
@@ -41,6 +42,17 @@ void aggr_destroy(aggr_t **a);
 int aggr_add(aggr_t *a, const cal_t *cal, uint32_t kpi, int64_t ts, double v, res_t first_res);
 
 /*
+ * aggr_add() for a KPI that keeps sketches: also adds key (when not NULL) to
+ * the bucket's distinct-count sketch when distinct, and v to its quantile
+ * sketch when quantiles.  A bucket's sketches are allocated when it is
+ * first touched; if that fails the numbers are still added and the error
+ * logged (the sketch then misses those events).
+ */
+int aggr_add_sketch(aggr_t *a, const cal_t *cal, uint32_t kpi, int64_t ts, double v,
+                    res_t first_res, bool distinct, bool quantiles, const char *key,
+                    size_t key_len);
+
+/*
  * Make sure that the next calls to aggr_add() for KPI ids up to max_kpi,
  * creating up to nbuckets new buckets in all, cannot fail.  Returns 0 or -1
  * (out of memory).
@@ -58,7 +70,13 @@ size_t aggr_size(const aggr_t *a);
 typedef int (*aggr_fn)(void *ctx, const bucket_key_t *key, const agg_state_t *state);
 int aggr_foreach(aggr_t *a, aggr_fn fn, void *ctx);
 
-/* Forget every dirty bucket (after a successful commit); keeps the memory. */
+/* The same, with the bucket's sketches (NULL when it keeps none). */
+typedef int (*aggr_sk_fn)(void *ctx, const bucket_key_t *key, const agg_state_t *state,
+                          const hll_t *hll, const qsk_t *qsk);
+int aggr_foreach_sketch(aggr_t *a, aggr_sk_fn fn, void *ctx);
+
+/* Forget every dirty bucket (after a successful commit); keeps the table's
+ * memory, frees the sketches. */
 void aggr_clear(aggr_t *a);
 
 #endif

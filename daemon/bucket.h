@@ -77,11 +77,14 @@ const char *agg_name(agg_spec_t a, char *buf, unsigned len);
  */
 bool agg_value(const agg_state_t *s, agg_spec_t a, int64_t span_ms, double *out);
 
-/* Stored form: a versioned, fixed-size record. */
+/* Stored form: a versioned record, then the sketches its flags name, each
+ * as a u32 length and the sketch's serialized bytes, in this order. */
 #define BUCKET_RECORD_VERSION 1
+#define BUCKET_HAS_HLL        1u
+#define BUCKET_HAS_QSK        2u
 typedef struct bucket_record {
     uint32_t version;
-    uint32_t flags; /* reserved for sketches */
+    uint32_t flags; /* BUCKET_HAS_* */
     agg_state_t state;
 } bucket_record_t;
 

@@ -114,7 +114,6 @@ static const char *const kpi_kinds[] = {"leading", "lagging", "quantitative", "q
 
 /* KPI keys of the SPEC that this version does not implement (their sketches
  * are not wired yet). */
-static const char *const kpi_unsupported[] = {"distinct", "quantiles"};
 
 /* ---- the loader: what parse hands to validate ------------------------- */
 
@@ -132,7 +131,7 @@ typedef struct value {
 typedef struct kpi_raw {
     const config_setting_t *group;
     const config_setting_t *name, *source, *unit, *description, *kind, *aggregate;
-    const config_setting_t *where, *formula, *thresholds;
+    const config_setting_t *where, *formula, *thresholds, *distinct, *quantiles;
 } kpi_raw_t;
 
 typedef struct cerr {
@@ -469,7 +468,6 @@ static void parse_kpi(loader_t *ld, const config_setting_t *g, int idx)
         const config_setting_t *s = config_setting_get_elem(g, (unsigned)j);
         const char *key = config_setting_name(s);
         const config_setting_t **slot = NULL;
-        bool unsupported = false;
 
         if (strcmp(key, "name") == 0)
             slot = &r->name;
@@ -497,22 +495,21 @@ static void parse_kpi(loader_t *ld, const config_setting_t *g, int idx)
                 r->thresholds = s;
             continue;
         }
-        for (size_t u = 0; u < sizeof kpi_unsupported / sizeof *kpi_unsupported; u++)
-            if (strcmp(key, kpi_unsupported[u]) == 0)
-                unsupported = true;
+        if (strcmp(key, "distinct") == 0 || strcmp(key, "quantiles") == 0) {
+            if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+                err_at(ld, s, "%s: %s must be true or false", label, key);
+            else if (key[0] == 'd')
+                r->distinct = s;
+            else
+                r->quantiles = s;
+            continue;
+        }
 
         if (slot) {
             if (config_setting_type(s) != CONFIG_TYPE_STRING)
                 err_at(ld, s, "%s: '%s' must be a string", label, key);
             else
                 *slot = s;
-        } else if (unsupported) {
-            /* "distinct = false" and "quantiles = false" ask for what this
-             * version does anyway (no sketch), so they are accepted. */
-            if (config_setting_type(s) == CONFIG_TYPE_BOOL && !config_setting_get_bool(s) &&
-                (strcmp(key, "distinct") == 0 || strcmp(key, "quantiles") == 0))
-                continue;
-            err_at(ld, s, "%s: '%s' is not supported by this version of okrd", label, key);
         } else {
             err_at(ld, s, "unknown key '%s' in %s", key, label);
         }
@@ -781,21 +778,19 @@ static void validate_thresholds(loader_t *ld, kpi_def_t *k, const config_setting
     k->thresholds = (kpi_thresholds_t){.set = true, .higher = higher, .green = gv, .amber = av};
 }
 
-/* The error for an aggregate that needs a sketch this version lacks. */
+/* The error for an aggregate that needs a sketch KPI k does not keep
+ * (none when it does). */
 static void err_sketch(loader_t *ld, const config_setting_t *s, const char *what, agg_spec_t a,
-                       const char *written)
+                       const char *written, const kpi_def_t *k)
 {
-    char an[16], b[SHOWN_MAX + 4];
-    if (a.kind == AGG_DISTINCT)
-        err_at(ld, s,
-               "%saggregate 'distinct' needs distinct = true, which this version of okrd does "
-               "not support",
-               what);
-    else
-        err_at(ld, s,
-               "%saggregate '%s' needs quantiles = true, which this version of okrd does not "
-               "support",
-               what, written ? cfg_shown(written, b) : agg_name(a, an, sizeof an));
+    char an[16], b[SHOWN_MAX + 4], kn[SHOWN_MAX + 4];
+    if (a.kind == AGG_DISTINCT && !k->distinct)
+        err_at(ld, s, "%saggregate 'distinct' needs distinct = true on kpi '%s'", what,
+               cfg_shown(k->name, kn));
+    else if (a.kind == AGG_QUANTILE && !k->quantiles)
+        err_at(ld, s, "%saggregate '%s' needs quantiles = true on kpi '%s'", what,
+               written ? cfg_shown(written, b) : agg_name(a, an, sizeof an),
+               cfg_shown(k->name, kn));
 }
 
 /* Append a formula cycle (kpis idx[0..n-1], back to idx[0]) to ld's errors. */
@@ -994,7 +989,7 @@ static void resolve_formulas(loader_t *ld, config_t *c, const config_setting_t *
                            cfg_shown(ref, b2));
             } else if (!kd->formula_src && (a.kind == AGG_DISTINCT || a.kind == AGG_QUANTILE)) {
                 snprintf(what, sizeof what, "kpi '%s': formula: ", buf);
-                err_sketch(ld, fset[i], what, a, NULL);
+                err_sketch(ld, fset[i], what, a, NULL, kd);
             }
         }
     }
@@ -1095,6 +1090,12 @@ static void validate_kpis(loader_t *ld, config_t *c)
         }
         if (r->thresholds)
             validate_thresholds(ld, k, r->thresholds);
+        k->distinct = r->distinct && config_setting_get_bool(r->distinct);
+        k->quantiles = r->quantiles && config_setting_get_bool(r->quantiles);
+        if (derived && (k->distinct || k->quantiles))
+            err_at(ld, k->distinct ? r->distinct : r->quantiles,
+                   "kpi '%s': a derived KPI (formula) keeps no sketch: drop '%s'", buf,
+                   k->distinct ? "distinct" : "quantiles");
         if (!r->aggregate || derived)
             continue;
         agg = config_setting_get_string(r->aggregate);
@@ -1104,8 +1105,8 @@ static void validate_kpis(loader_t *ld, config_t *c)
                    "kpi '%s': unknown aggregate '%s' (count, sum, avg, min, max, last, stddev, "
                    "rate)",
                    buf, cfg_shown(agg, b2));
-        else if (k->aggregate.kind == AGG_DISTINCT || k->aggregate.kind == AGG_QUANTILE)
-            err_sketch(ld, r->aggregate, err, k->aggregate, agg);
+        else
+            err_sketch(ld, r->aggregate, err, k->aggregate, agg, k);
     }
     resolve_formulas(ld, c, fset);
     free(fset);

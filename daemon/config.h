@@ -52,8 +52,10 @@ typedef struct kpi_def {
     int *refs;            /* derived: the config.kpis index of each formula
                              reference, in expr_ref_name() order */
     kpi_thresholds_t thresholds;
-    int line;             /* where it is defined */
-    uint32_t id;          /* storage id; 0 until the store assigns one */
+    bool distinct;  /* raw KPIs: keep a distinct-count sketch over event keys */
+    bool quantiles; /* raw KPIs: keep a quantile sketch over values */
+    int line;       /* where it is defined */
+    uint32_t id;    /* storage id; 0 until the store assigns one */
 } kpi_def_t;
 
 /* ---- objectives and key results (SPEC section 3) ---------------------- */

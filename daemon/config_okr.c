@@ -474,16 +474,13 @@ static void check_kpi_options(ctx_t *x, kr_def_t *k, const config_setting_t *con
             err_at(ld, f[KF_AGGREGATE],
                    "%s: unknown aggregate '%s' (count, sum, avg, min, max, last, stddev, rate)",
                    what, cfg_shown(agg, buf));
-        else if (a.kind == AGG_DISTINCT)
+        else if (a.kind == AGG_DISTINCT && k->kpi >= 0 && !x->c->kpis[k->kpi].distinct)
             err_at(ld, f[KF_AGGREGATE],
-                   "%s: aggregate 'distinct' needs distinct = true, which this version of okrd "
-                   "does not support",
-                   what);
-        else if (a.kind == AGG_QUANTILE)
-            err_at(ld, f[KF_AGGREGATE],
-                   "%s: aggregate '%s' needs quantiles = true, which this version of okrd does "
-                   "not support",
-                   what, cfg_shown(agg, buf));
+                   "%s: aggregate 'distinct' needs distinct = true on kpi '%s'", what,
+                   cfg_shown(x->c->kpis[k->kpi].name, buf));
+        else if (a.kind == AGG_QUANTILE && k->kpi >= 0 && !x->c->kpis[k->kpi].quantiles)
+            err_at(ld, f[KF_AGGREGATE], "%s: aggregate '%s' needs quantiles = true on kpi '%s'",
+                   what, agg, x->c->kpis[k->kpi].name);
         else
             k->aggregate = a;
     }

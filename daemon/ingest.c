@@ -270,7 +270,12 @@ static void handle_event(ingest_t *in, const route_t *r, const msgpack_object *m
      * passes none is still applied: it was valid, just not counted. */
     for (int k = 0; k < r->n; k++) {
         const kpi_def_t *kd = r->kpis[k];
-        if (kd->where == NULL || expr_where_match(kd->where, ev.value, ev.tags, ev.ntags))
+        if (kd->where != NULL && !expr_where_match(kd->where, ev.value, ev.tags, ev.ntags))
+            continue;
+        if (kd->distinct || kd->quantiles)
+            aggr_add_sketch(in->aggr, &in->cfg->cal, kd->id, ts, ev.value, first, kd->distinct,
+                            kd->quantiles, ev.key, ev.key_len);
+        else
             aggr_add(in->aggr, &in->cfg->cal, kd->id, ts, ev.value, first);
     }
     if (se != NULL) {

@@ -8,20 +8,6 @@
  * and this bounds the recursion whatever happens. */
 #define MAX_DEPTH 16
 
-int kpi_state(store_reader_t *rd, const cal_t *cal, const kpi_def_t *k, int64_t from, int64_t to,
-              agg_state_t *out)
-{
-    *out = AGG_STATE_EMPTY;
-    window_piece_t pieces[5];
-    int n = window_tile(cal, from, to, pieces);
-    for (int i = 0; i < n; i++) {
-        int rc = store_read_merge(rd, k->id, pieces[i].res, pieces[i].start, pieces[i].end, out);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
-}
-
 typedef struct ref_ctx {
     store_reader_t *rd;
     const config_t *cfg;
@@ -31,9 +17,60 @@ typedef struct ref_ctx {
     int rc; /* the first store error */
 } ref_ctx_t;
 
+int kpi_state_sketch(store_reader_t *rd, const cal_t *cal, const kpi_def_t *k, int64_t from,
+                     int64_t to, agg_state_t *out, hll_t *hll, qsk_t *qsk)
+{
+    *out = AGG_STATE_EMPTY;
+    window_piece_t pieces[5];
+    int n = window_tile(cal, from, to, pieces);
+    for (int i = 0; i < n; i++) {
+        int rc = store_read_merge_sketch(rd, k->id, pieces[i].res, pieces[i].start, pieces[i].end,
+                                         out, k->distinct ? hll : NULL, k->quantiles ? qsk : NULL);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int kpi_state(store_reader_t *rd, const cal_t *cal, const kpi_def_t *k, int64_t from, int64_t to,
+              agg_state_t *out)
+{
+    return kpi_state_sketch(rd, cal, k, from, to, out, NULL, NULL);
+}
+
+/* distinct or pNN of raw KPI k over [from, to), from its sketches; nil
+ * when k does not keep the sketch. */
+static int sketch_value(ref_ctx_t *c, const kpi_def_t *k, agg_spec_t a, bool *has, double *v,
+                        agg_state_t *st)
+{
+    bool distinct = a.kind == AGG_DISTINCT;
+    if (distinct ? !k->distinct : !k->quantiles)
+        return 0;
+    hll_t *hll = distinct ? hll_new() : NULL;
+    qsk_t *qsk = distinct ? NULL : qsk_new();
+    agg_state_t s;
+    int rc = hll == NULL && qsk == NULL
+                 ? -ENOMEM
+                 : kpi_state_sketch(c->rd, &c->cfg->cal, k, c->from, c->to, &s, hll, qsk);
+    if (rc == 0) {
+        if (distinct) {
+            *v = hll_count(hll);
+            *has = true;
+        } else {
+            *has = qsk_quantile(qsk, a.q / 100.0, v);
+        }
+        if (st != NULL)
+            *st = s;
+    }
+    hll_free(&hll);
+    qsk_free(&qsk);
+    return rc;
+}
+
 static int value_at_depth(ref_ctx_t *c, const kpi_def_t *k, agg_spec_t a, bool *has, double *v,
                           agg_state_t *st);
 
+/* A formula reference's value, over the same window. */
 static bool ref_value(void *ctx, int i, double *v)
 {
     ref_ctx_t *c = ctx;
@@ -52,6 +89,8 @@ static int value_at_depth(ref_ctx_t *c, const kpi_def_t *k, agg_spec_t a, bool *
                           agg_state_t *st)
 {
     *has = false;
+    if (k->formula == NULL && (a.kind == AGG_DISTINCT || a.kind == AGG_QUANTILE))
+        return sketch_value(c, k, a, has, v, st);
     if (k->formula == NULL) {
         agg_state_t s;
         int rc = kpi_state(c->rd, &c->cfg->cal, k, c->from, c->to, &s);

@@ -15,12 +15,18 @@
 
 #include "../common/calendar.h"
 #include "bucket.h"
+#include "sketch.h"
 #include "config.h"
 #include "store.h"
 
 /* The merged state of raw KPI k over [from, to).  Returns 0 or -errno. */
 int kpi_state(store_reader_t *rd, const cal_t *cal, const kpi_def_t *k, int64_t from, int64_t to,
               agg_state_t *out);
+
+/* kpi_state, also merging the buckets' sketches into hll and qsk when they
+ * are not NULL (and k keeps them). */
+int kpi_state_sketch(store_reader_t *rd, const cal_t *cal, const kpi_def_t *k, int64_t from,
+                     int64_t to, agg_state_t *out, hll_t *hll, qsk_t *qsk);
 
 /*
  * The value of KPI k over [from, to): for a raw KPI, aggregate a of its

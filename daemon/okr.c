@@ -154,9 +154,11 @@ static int kpi_values(const okr_ctx_t *c, const kr_def_t *kr, const objective_de
     int64_t end = at_r < o->to ? at_r : o->to;
     if (end < o->from)
         end = o->from;
-    if (k->formula != NULL && !kr->has_window) {
-        /* A derived KPI has no buckets of its own: its formula over the
-         * period up to each day's end (daily), over each day (dayv). */
+    bool sketch = kr->aggregate.kind == AGG_DISTINCT || kr->aggregate.kind == AGG_QUANTILE;
+    if ((k->formula != NULL || sketch) && !kr->has_window) {
+        /* A derived KPI has no buckets of its own, and a sketch aggregate
+         * does not merge like the numbers: the value over the period up to
+         * each day's end (daily) and over each day (dayv). */
         for (int d = 0; d < ndays; d++) {
             int64_t day = o->from + (int64_t)d * MS_DAY;
             rc = kpi_value(c->rd, cfg, k, kr->aggregate, o->from, day + MS_DAY, &has_daily[d],

@@ -170,7 +170,7 @@ static int field_agg(req_t *r, const kpi_def_t *k, agg_spec_t *a)
                     s);
         return -1;
     }
-    if (a->kind == AGG_DISTINCT || a->kind == AGG_QUANTILE) {
+    if ((a->kind == AGG_DISTINCT && !k->distinct) || (a->kind == AGG_QUANTILE && !k->quantiles)) {
         reply_error(r, "bad_request", "aggregate '%s' needs a sketch that kpi '%s' does not keep",
                     s, k->name);
         return -1;
@@ -335,11 +335,13 @@ static void op_kpi_get(req_t *r)
         return;
     }
     const char *status = hv ? kpi_status(k, v) : NULL;
+    /* which way is better, for a KPI with thresholds */
+    const char *direction = !k->thresholds.set ? NULL : k->thresholds.higher ? "higher" : "lower";
     bool hc = hv && hp && pv != 0;
     double change = hc ? (v - pv) / fabs(pv) * 100 : 0;
     if (k->formula != NULL) {
         /* A derived KPI has a value, not a state. */
-        reply_ok(r, 10);
+        reply_ok(r, 11);
         kv_str(r, "name", k->name);
         kv_str(r, "unit", k->unit);
         kv_str(r, "window", wname);
@@ -349,11 +351,23 @@ static void op_kpi_get(req_t *r)
         kv_num(r, "previous", hp, pv);
         kv_num(r, "change_pct", hc, change);
         kv_opt(r, "status", status);
+        kv_opt(r, "direction", direction);
         kv_str(r, "formula", k->formula_src);
         return;
     }
+    /* The sketches' answers, for the KPIs that keep them. */
+    bool hd = false, hq[3] = {false, false, false};
+    double dv = 0, qv[3];
+    static const int qs[3] = {50, 90, 99};
+    if (k->distinct &&
+        kpi_value(r->rd, r->cfg, k, (agg_spec_t){AGG_DISTINCT, 0}, from, to, &hd, &dv, NULL) != 0)
+        hd = false;
+    for (int i = 0; k->quantiles && i < 3; i++)
+        if (kpi_value(r->rd, r->cfg, k, (agg_spec_t){AGG_QUANTILE, qs[i]}, from, to, &hq[i], &qv[i],
+                      NULL) != 0)
+            hq[i] = false;
     char aname[8];
-    reply_ok(r, 18);
+    reply_ok(r, 19 + k->distinct + k->quantiles);
     kv_str(r, "name", k->name);
     kv_str(r, "unit", k->unit);
     kv_str(r, "window", wname);
@@ -372,6 +386,18 @@ static void op_kpi_get(req_t *r)
     kv_num(r, "previous", hp, pv);
     kv_num(r, "change_pct", hc, change);
     kv_opt(r, "status", status);
+    kv_opt(r, "direction", direction);
+    if (k->distinct)
+        kv_num(r, "distinct", hd, dv);
+    if (k->quantiles) {
+        pack_key(r, "quantiles");
+        msgpack_pack_map(&r->pk, 3);
+        for (int i = 0; i < 3; i++) {
+            char qn[8];
+            snprintf(qn, sizeof qn, "p%d", qs[i]);
+            kv_num(r, qn, hq[i], qv[i]);
+        }
+    }
 }
 
 static void op_kpi_series(req_t *r)

@@ -381,22 +381,101 @@ typedef struct commit_ctx {
     MDB_txn *txn;
 } commit_ctx_t;
 
-static int put_bucket(void *ctx, const bucket_key_t *key, const agg_state_t *st)
+/* The sketches stored after a record; false when the bytes are not sound. */
+static bool record_sketches(const MDB_val *v, uint32_t flags, hll_t **hll, qsk_t **qsk)
+{
+    const unsigned char *p = (const unsigned char *)v->mv_data + sizeof(bucket_record_t);
+    size_t left = v->mv_size - sizeof(bucket_record_t);
+    for (uint32_t bit = BUCKET_HAS_HLL; bit <= BUCKET_HAS_QSK; bit <<= 1) {
+        if (!(flags & bit))
+            continue;
+        uint32_t len;
+        if (left < sizeof len)
+            return false;
+        memcpy(&len, p, sizeof len);
+        p += sizeof len;
+        left -= sizeof len;
+        if (len > left)
+            return false;
+        if (bit == BUCKET_HAS_HLL && hll != NULL && (*hll = hll_read(p, len)) == NULL)
+            return false;
+        if (bit == BUCKET_HAS_QSK && qsk != NULL && (*qsk = qsk_read(p, len)) == NULL)
+            return false;
+        p += len;
+        left -= len;
+    }
+    return true;
+}
+
+/* Merge src into *dst, creating it when NULL.  0 or -1. */
+static int merge_hll(hll_t **dst, const hll_t *src)
+{
+    if (*dst == NULL && (*dst = hll_new()) == NULL)
+        return -1;
+    return hll_merge(*dst, src);
+}
+
+static int merge_qsk(qsk_t **dst, const qsk_t *src)
+{
+    if (*dst == NULL && (*dst = qsk_new()) == NULL)
+        return -1;
+    return qsk_merge(*dst, src);
+}
+
+static int put_bucket(void *ctx, const bucket_key_t *key, const agg_state_t *st, const hll_t *dhll,
+                      const qsk_t *dqsk)
 {
     commit_ctx_t *c = ctx;
     unsigned char kb[KEY_LEN];
     key_encode(kb, key->kpi, (res_t)key->res, key->start);
     MDB_val k = {KEY_LEN, kb}, v;
     bucket_record_t rec = {BUCKET_RECORD_VERSION, 0, *st};
+    hll_t *hll = NULL;
+    qsk_t *qsk = NULL;
     int rc = mdb_get(c->txn, c->s->buckets, &k, &v);
-    if (rc == 0 && v.mv_size == sizeof rec) {
+    if (rc == 0 && v.mv_size >= sizeof rec) {
         memcpy(&rec, v.mv_data, sizeof rec);
         agg_merge(&rec.state, st);
+        /* Unreadable stored sketches are dropped, not fatal: the numbers stand. */
+        if (!record_sketches(&v, rec.flags, &hll, &qsk)) {
+            hll_free(&hll);
+            qsk_free(&qsk);
+            log_warn("event=sketch_dropped kpi=%u reason=unreadable", key->kpi);
+        }
     } else if (rc != 0 && rc != MDB_NOTFOUND) {
         return rc;
     }
-    v = (MDB_val){sizeof rec, &rec};
-    return mdb_put(c->txn, c->s->buckets, &k, &v, 0);
+    if ((dhll != NULL && merge_hll(&hll, dhll) != 0) ||
+        (dqsk != NULL && merge_qsk(&qsk, dqsk) != 0)) {
+        hll_free(&hll);
+        qsk_free(&qsk);
+        return ENOMEM;
+    }
+    size_t hlen = hll ? hll_size(hll) : 0, qlen = qsk ? qsk_size(qsk) : 0;
+    rec.version = BUCKET_RECORD_VERSION;
+    rec.flags = (hll ? BUCKET_HAS_HLL : 0) | (qsk ? BUCKET_HAS_QSK : 0);
+    size_t size = sizeof rec + (hll ? 4 + hlen : 0) + (qsk ? 4 + qlen : 0);
+    v = (MDB_val){size, NULL};
+    rc = mdb_put(c->txn, c->s->buckets, &k, &v, MDB_RESERVE);
+    if (rc == 0) {
+        unsigned char *p = v.mv_data;
+        memcpy(p, &rec, sizeof rec);
+        p += sizeof rec;
+        if (hll) {
+            uint32_t n = (uint32_t)hlen;
+            memcpy(p, &n, 4);
+            hll_write(hll, p + 4);
+            p += 4 + hlen;
+        }
+        if (qsk) {
+            uint32_t n = (uint32_t)qlen;
+            memcpy(p, &n, 4);
+            qsk_write(qsk, p + 4);
+        }
+    }
+    hll_free(&hll);
+    qsk_free(&qsk);
+    return rc;
 }
 
 static int put_source(void *ctx, const source_ent_t *e)
@@ -456,7 +535,7 @@ int store_commit(store_t *s, aggr_t *a, sources_t *src, const int64_t *prune)
         int rc = mdb_txn_begin(s->env, NULL, 0, &c.txn);
         if (rc != 0)
             return mdb_errno(rc);
-        rc = aggr_foreach(a, put_bucket, &c);
+        rc = aggr_foreach_sketch(a, put_bucket, &c);
         if (rc == 0)
             rc = sources_foreach_dirty(src, put_source, &c);
         if (rc == 0 && prune != NULL)
@@ -736,8 +815,8 @@ void store_reader_end(store_reader_t *r)
     r->active = false;
 }
 
-int store_read_merge(store_reader_t *r, uint32_t id, res_t res, int64_t from, int64_t to,
-                     agg_state_t *acc)
+int store_read_merge_sketch(store_reader_t *r, uint32_t id, res_t res, int64_t from, int64_t to,
+                            agg_state_t *acc, hll_t *hll, qsk_t *qsk)
 {
     if (from >= to)
         return 0;
@@ -749,14 +828,34 @@ int store_read_merge(store_reader_t *r, uint32_t id, res_t res, int64_t from, in
     while (rc == 0) {
         if (k.mv_size != KEY_LEN || memcmp(k.mv_data, end, KEY_LEN) >= 0)
             break;
-        if (v.mv_size == sizeof(bucket_record_t)) {
+        if (v.mv_size >= sizeof(bucket_record_t)) {
             bucket_record_t rec;
             memcpy(&rec, v.mv_data, sizeof rec);
             agg_merge(acc, &rec.state);
+            if ((hll != NULL || qsk != NULL) && rec.flags != 0) {
+                hll_t *h = NULL;
+                qsk_t *q = NULL;
+                bool ok = record_sketches(&v, rec.flags, hll ? &h : NULL, qsk ? &q : NULL);
+                int mrc = 0;
+                if (ok && h != NULL)
+                    mrc = hll_merge(hll, h);
+                if (ok && q != NULL && mrc == 0)
+                    mrc = qsk_merge(qsk, q);
+                hll_free(&h);
+                qsk_free(&q);
+                if (mrc != 0)
+                    return -ENOMEM;
+            }
         }
         rc = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT);
     }
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : mdb_errno(rc);
+}
+
+int store_read_merge(store_reader_t *r, uint32_t id, res_t res, int64_t from, int64_t to,
+                     agg_state_t *acc)
+{
+    return store_read_merge_sketch(r, id, res, from, to, acc, NULL, NULL);
 }
 
 int store_read_each(store_reader_t *r, uint32_t id, res_t res, int64_t from, int64_t to,
@@ -770,7 +869,7 @@ int store_read_each(store_reader_t *r, uint32_t id, res_t res, int64_t from, int
     MDB_val k = {KEY_LEN, kb}, v;
     int rc = mdb_cursor_get(r->cur, &k, &v, MDB_SET_RANGE);
     while (rc == 0 && k.mv_size == KEY_LEN && memcmp(k.mv_data, end, KEY_LEN) < 0) {
-        if (v.mv_size == sizeof(bucket_record_t)) {
+        if (v.mv_size >= sizeof(bucket_record_t)) {
             bucket_record_t rec;
             memcpy(&rec, v.mv_data, sizeof rec);
             int frc = fn(ctx, key_start(k.mv_data), &rec.state);

@@ -109,6 +109,11 @@ void store_reader_end(store_reader_t *r);
 int store_read_merge(store_reader_t *r, uint32_t id, res_t res, int64_t from, int64_t to,
                      agg_state_t *acc);
 
+/* The same, also merging the buckets' sketches into hll and qsk when they
+ * are not NULL.  -ENOMEM when a sketch cannot be read. */
+int store_read_merge_sketch(store_reader_t *r, uint32_t id, res_t res, int64_t from, int64_t to,
+                            agg_state_t *acc, hll_t *hll, qsk_t *qsk);
+
 /* Call fn for each bucket of KPI id and resolution res whose start lies in
  * [from, to), in time order; stops at the first non-zero return of fn. */
 typedef int (*store_bucket_fn)(void *ctx, int64_t start, const agg_state_t *state);

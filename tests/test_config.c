@@ -336,13 +336,17 @@ static const bad_row_t bad_rows[] = {
       "t.conf:4: kpi 'c': unknown aggregate 'median'", "t.conf:5: kpi 'd': 'unit' must be a string",
       "t.conf:5: kpi 'd': 'description' must be a string",
       "t.conf:6: unknown key 'colour' in kpi 'e'"}},
-    {"kpi keys this version does not implement",
+    {"sketch aggregates where no sketch is kept",
      "kpis = (\n"
-     "  { name = \"web.unique_users\"; source = \"web.visit\"; distinct = true; },\n"
-     "  { name = \"hr.time_to_hire\"; quantiles = true; }\n"
+     "  { name = \"a\"; aggregate = \"distinct\"; },\n"
+     "  { name = \"b\"; aggregate = \"p90\"; },\n"
+     "  { name = \"c\"; formula = \"count(a)\"; distinct = true; },\n"
+     "  { name = \"d\"; distinct = 1; }\n"
      ");\n",
-     {"t.conf:2: kpi 'web.unique_users': 'distinct' is not supported by this version of okrd",
-      "t.conf:3: kpi 'hr.time_to_hire': 'quantiles' is not supported by this version of okrd"}},
+     {"t.conf:2: kpi 'a': aggregate 'distinct' needs distinct = true on kpi 'a'",
+      "t.conf:3: kpi 'b': aggregate 'p90' needs quantiles = true on kpi 'b'",
+      "t.conf:4: kpi 'c': a derived KPI (formula) keeps no sketch: drop 'distinct'",
+      "t.conf:5: kpi 'd': distinct must be true or false"}},
     {"where: syntax errors and types",
      "kpis = (\n"
      "  { name = \"a\"; where = \"value >= x\"; },\n"                   /* 2 */
@@ -380,10 +384,8 @@ static const bad_row_t bad_rows[] = {
      "  { name = \"f4\"; formula = \"last(f3) + p50(f3)\"; }\n" /* 7 */
      ");\n",
      {"t.conf:3: kpi 'f1': formula references unknown kpi 'nope'",
-      "t.conf:5: kpi 'f2': formula: aggregate 'distinct' needs distinct = true, which this "
-      "version of okrd does not support",
-      "t.conf:5: kpi 'f2': formula: aggregate 'p90' needs quantiles = true, which this version "
-      "of okrd does not support"}},
+      "t.conf:5: kpi 'f2': formula: aggregate 'distinct' needs distinct = true on kpi 'a'",
+      "t.conf:5: kpi 'f2': formula: aggregate 'p90' needs quantiles = true on kpi 'a'"}},
     {"a derived KPI takes no source, where or aggregate",
      "kpis = (\n"
      "  { name = \"a\"; },\n"
@@ -459,11 +461,11 @@ static const bad_row_t bad_rows[] = {
      "  { name = \"hr.time_to_hire\"; aggregate = \"p50\"; },\n"
      "  { name = \"cs.response_time\"; aggregate = \"p99\"; }\n"
      ");\n",
-     {"t.conf:2: kpi 'web.visit': aggregate 'distinct' needs distinct = true, which this "
-      "version of okrd does not support",
-      "t.conf:3: kpi 'hr.time_to_hire': aggregate 'p50' needs quantiles = true, which this "
-      "version of okrd does not support",
-      "t.conf:4: kpi 'cs.response_time': aggregate 'p99' needs quantiles = true"}},
+     {"t.conf:2: kpi 'web.visit': aggregate 'distinct' needs distinct = true on kpi 'web.visit'",
+      "t.conf:3: kpi 'hr.time_to_hire': aggregate 'p50' needs quantiles = true on kpi "
+      "'hr.time_to_hire'",
+      "t.conf:4: kpi 'cs.response_time': aggregate 'p99' needs quantiles = true on kpi "
+      "'cs.response_time'"}},
     {"syntax error", "daemon = {\n  sync = ;\n};\n", {"t.conf:2: syntax error"}},
     {"duplicate setting",
      "daemon = {\n  sync = true;\n  sync = false;\n};\n",
@@ -997,9 +999,9 @@ static void test_demo_config(void **state)
     }
     k = config_kpi(c, "sales.aov");
     assert_non_null(k);
-    assert_string_equal(k->source, "sales.order");
+    assert_null(k->source); /* derived: sum / count */
+    assert_non_null(k->formula);
     assert_string_equal(k->unit, "USD");
-    assert_int_equal(k->aggregate.kind, AGG_AVG);
     k = config_kpi(c, "sales.order");
     assert_non_null(k);
     assert_int_equal(k->aggregate.kind, AGG_SUM);

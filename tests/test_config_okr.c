@@ -387,10 +387,8 @@ static const bad_row_t bad_rows[] = {
      {"t.conf:5: kr 'a': aggregate needs a kpi", "t.conf:5: kr 'a': window needs a kpi",
       "t.conf:6: kr 'b': unknown aggregate 'median' (count, sum, avg, min, max, last, stddev, "
       "rate)",
-      "t.conf:7: kr 'c': aggregate 'distinct' needs distinct = true, which this version of okrd "
-      "does not support",
-      "t.conf:8: kr 'd': aggregate 'p90' needs quantiles = true, which this version of okrd does "
-      "not support",
+      "t.conf:7: kr 'c': aggregate 'distinct' needs distinct = true on kpi 'sales.order'",
+      "t.conf:8: kr 'd': aggregate 'p90' needs quantiles = true on kpi 'sales.order'",
       "t.conf:9: kr 'e': window '7x' is not a window (e.g. 7d, 24h, mtd, qtd, 2026-Q4)",
       "t.conf:10: kr 'f': window '0d' is not a window"}},
     {"increase and decrease: start, target, change",
