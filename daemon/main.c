@@ -103,6 +103,11 @@ static int commit(writer_t *w, int64_t now)
         if (rc == 0)
             w->counts.commits++;
     }
+    if (rc == 0 && prune != NULL) {
+        long gone = sources_expire(w->src, prune[RES_DAY]);
+        if (gone > 0)
+            log_info("event=publishers_expired count=%ld", gone);
+    }
     /* stats reflect committed work: not published while a commit fails. */
     if (rc == 0)
         stats_publish(&w->stats, &w->counts, sources_count(w->src));

@@ -133,3 +133,35 @@ void sources_clean(sources_t *s)
         s->ents[s->dirty[k]].dirty = false;
     s->ndirty = 0;
 }
+
+long sources_expire(sources_t *s, int64_t before)
+{
+    size_t keep = 0;
+    for (size_t k = 0; k < s->cap; k++)
+        keep += s->ents[k].used && (s->ents[k].dirty || s->ents[k].rec.last_ts >= before);
+    if (keep == s->n)
+        return 0;
+    size_t cap = 64;
+    while (cap < keep * 2 + 2)
+        cap *= 2;
+    sources_t old = *s;
+    if (alloc_table(s, cap) != 0) {
+        *s = old;
+        return -1;
+    }
+    s->n = 0;
+    s->ndirty = 0;
+    for (size_t k = 0; k < old.cap; k++) {
+        const source_ent_t *e = &old.ents[k];
+        if (!e->used || !(e->dirty || e->rec.last_ts >= before))
+            continue;
+        size_t i = probe(s, e->id, e->len);
+        s->ents[i] = *e;
+        s->n++;
+        if (e->dirty)
+            s->dirty[s->ndirty++] = i;
+    }
+    free(old.ents);
+    free(old.dirty);
+    return (long)(old.n - s->n);
+}

@@ -52,6 +52,15 @@ void sources_mark_dirty(sources_t *s, source_ent_t *e);
 /* Call fn for each dirty entry; stops at the first non-zero return. */
 int sources_foreach_dirty(sources_t *s, int (*fn)(void *ctx, const source_ent_t *e), void *ctx);
 
+/*
+ * Forget the publishers whose latest applied event is older than before
+ * (and those that never had one applied), except dirty ones.  An event that
+ * old is rejected anyway (bad_time), so nothing can be replayed twice.
+ * Returns how many were forgotten, or -1 (out of memory: none).  Entry
+ * pointers are invalid afterwards when any was forgotten.
+ */
+long sources_expire(sources_t *s, int64_t before);
+
 /* Mark every entry clean (after a successful commit). */
 void sources_clean(sources_t *s);
 

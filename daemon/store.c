@@ -528,6 +528,33 @@ static int prune_buckets(store_t *s, MDB_txn *txn, const int64_t *prune)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* Delete the publisher records whose latest event is older than before:
+ * sources_expire() forgets them in memory at the same time. */
+static int prune_sources(store_t *s, MDB_txn *txn, int64_t before)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->sources, &cur);
+    if (rc != 0)
+        return rc;
+    MDB_val k, v;
+    int budget = PRUNE_PER_COMMIT;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0 && budget > 0) {
+        source_rec_t rec;
+        if (v.mv_size == sizeof rec) {
+            memcpy(&rec, v.mv_data, sizeof rec);
+            if (rec.last_ts < before) {
+                budget--;
+                if ((rc = mdb_cursor_del(cur, 0)) != 0)
+                    break;
+            }
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int store_commit(store_t *s, aggr_t *a, sources_t *src, const int64_t *prune)
 {
     for (int attempt = 0;; attempt++) {
@@ -540,6 +567,8 @@ int store_commit(store_t *s, aggr_t *a, sources_t *src, const int64_t *prune)
             rc = sources_foreach_dirty(src, put_source, &c);
         if (rc == 0 && prune != NULL)
             rc = prune_buckets(s, c.txn, prune);
+        if (rc == 0 && prune != NULL)
+            rc = prune_sources(s, c.txn, prune[RES_DAY]);
         if (rc == 0)
             rc = mdb_txn_commit(c.txn);
         else

@@ -65,7 +65,9 @@ int store_load_sources(store_t *s, sources_t *src);
  * dirty publisher record of src, and, when prune is not NULL, delete buckets
  * of resolution r that start before prune[r] (at most a bounded number per
  * commit; the rest go in later ones).  All in one transaction, synced when
- * the store was opened with sync.  On success clears a and marks src clean;
+ * the store was opened with sync.  With prune, publisher records whose
+ * latest event is older than prune[RES_DAY] are deleted too (the caller
+ * forgets them with sources_expire()).  On success clears a and marks src clean;
  * on failure both are left as they were, so the caller can retry.
  */
 int store_commit(store_t *s, aggr_t *a, sources_t *src, const int64_t *prune);

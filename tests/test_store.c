@@ -234,6 +234,49 @@ static void test_lock(void **state)
     store_close(&t);
 }
 
+/* Publishers whose latest event is past the day retention are forgotten,
+ * in memory and in the store; dirty ones and recent ones are kept. */
+static void test_publishers_expire(void **state)
+{
+    (void)state;
+    store_t *s = open_store(16);
+    aggr_t *a = aggr_new();
+    sources_t *src = sources_new();
+    char id[16];
+    for (int i = 0; i < 200; i++) {
+        snprintf(id, sizeof id, "pub-%d", i);
+        source_ent_t *e = sources_get(src, id, strlen(id));
+        e->rec = (source_rec_t){.last_seq = 5, .last_ts = i < 150 ? BASE - 1 : BASE, .has_seq = 1};
+        sources_mark_dirty(src, e);
+    }
+    assert_int_equal(store_commit(s, a, src, NULL), 0);
+    /* one old publisher is dirty again: sources_expire keeps it while dirty */
+    source_ent_t *d = sources_get(src, "pub-7", 5);
+    sources_mark_dirty(src, d);
+    assert_int_equal(sources_expire(src, BASE), 149);
+    assert_int_equal(sources_count(src), 51);
+    /* one that only ever sent rejected events has no last_ts: it goes */
+    sources_get(src, "junk", 4)->has_seen = true;
+    assert_int_equal(sources_count(src), 52);
+
+    /* The pruning commit writes pub-7, then deletes every old record; once
+     * clean, pub-7 is forgotten in memory too. */
+    int64_t prune[RES_COUNT] = {INT64_MIN, INT64_MIN, BASE};
+    assert_int_equal(store_commit(s, a, src, prune), 0);
+    assert_int_equal(sources_expire(src, BASE), 2); /* pub-7 and junk */
+    assert_int_equal(sources_count(src), 50);
+    assert_int_equal(sources_get(src, "pub-199", 7)->rec.last_seq, 5);
+    assert_int_equal(sources_count(src), 50);
+
+    sources_t *loaded = sources_new();
+    assert_int_equal(store_load_sources(s, loaded), 0);
+    assert_int_equal(sources_count(loaded), 50);
+    sources_destroy(&loaded);
+    sources_destroy(&src);
+    aggr_destroy(&a);
+    store_close(&s);
+}
+
 /* Buckets are aligned to the offset they were written with. */
 static void test_offset_recorded(void **state)
 {
@@ -260,6 +303,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_growth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offset_recorded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publishers_expire, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
