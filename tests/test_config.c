@@ -7,123 +7,16 @@
  * missing or if any other error is reported.  must_load rows must load
  * cleanly and check the values they parsed.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#define CONFIG_ROWS_TMPNAME "okr_test_config"
+#include "config_rows.h"
 
-#include "config.h"
 #include "expr.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-#ifndef OKR_SOURCE_DIR
-#define OKR_SOURCE_DIR "."
-#endif
-
-#define MAX_WANT 24
-
-/*
- * libconfig 1.5's scanner leaks its string buffer when a syntax error hits
- * inside a string (e.g. 'k"nd = "x";'): its bug, not ours, and one that the
- * mutation test below finds.  Keep LeakSanitizer quiet about exactly that.
- */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:strbuf_append\nleak:libconfig_yylex\n";
-}
-
-static char tmpdir[512];
-static char tpath[600];
-
-/* ---- helpers ---------------------------------------------------------- */
-
-static int setup_dir(void **state)
-{
-    const char *base = getenv("TMPDIR");
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "%s/okr_test_config_XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(tmpdir))
-        return -1;
-    snprintf(tpath, sizeof tpath, "%s/t.conf", tmpdir);
-    return 0;
-}
-
-static int teardown_dir(void **state)
-{
-    (void)state;
-    unlink(tpath);
-    return rmdir(tmpdir);
-}
-
-static void write_file(const char *path, const char *text, size_t len)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-/* Write text to t.conf and load it; *errors is NULL on success. */
-static int load_text(const char *text, config_t **c, char **errors)
-{
-    write_file(tpath, text, strlen(text));
-    return config_load(tpath, c, errors);
-}
-
-/* Load text that must load cleanly. */
-static config_t *must_load(const char *text)
-{
-    config_t *c = NULL;
-    char *errors = NULL;
-    int rc = load_text(text, &c, &errors);
-    if (rc != 0)
-        fail_msg("unexpected errors for:\n%s\n--- errors:\n%s", text, errors ? errors : "(null)");
-    assert_null(errors);
-    assert_non_null(c);
-    assert_int_equal(c->refs, 1);
-    return c;
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
-/* Every line of errors is "PATH:LINE: message" or "PATH: message". */
-static void assert_well_formed(const char *errors, const char *path)
-{
-    size_t plen = strlen(path);
-    const char *line = errors;
-    assert_true(strlen(errors) > 0);
-    assert_int_equal(errors[strlen(errors) - 1], '\n');
-    while (*line) {
-        const char *end = strchr(line, '\n');
-        assert_non_null(end);
-        if (strncmp(line, path, plen) != 0 || line[plen] != ':')
-            fail_msg("error line without the path: %.*s", (int)(end - line), line);
-        line = end + 1;
-    }
-}
 
 /* ---- must_not_load ---------------------------------------------------- */
-
-typedef struct bad_row {
-    const char *what;
-    const char *text;
-    const char *want[MAX_WANT]; /* "t.conf:LINE: message" (a prefix of the message will do) */
-} bad_row_t;
 
 static const bad_row_t bad_rows[] = {
     {"unknown key in ingest",
@@ -478,27 +371,7 @@ static const bad_row_t bad_rows[] = {
 static void test_must_not_load(void **state)
 {
     (void)state;
-    for (size_t r = 0; r < sizeof bad_rows / sizeof *bad_rows; r++) {
-        const bad_row_t *row = &bad_rows[r];
-        config_t *c = (config_t *)0x1;
-        char *errors = NULL;
-        int nwant = 0;
-
-        if (load_text(row->text, &c, &errors) != -1)
-            fail_msg("row '%s' loaded but must not", row->what);
-        assert_null(c);
-        assert_non_null(errors);
-        assert_well_formed(errors, tpath);
-        for (; nwant < MAX_WANT && row->want[nwant]; nwant++) {
-            char needle[512];
-            snprintf(needle, sizeof needle, "/%s", row->want[nwant]);
-            if (!strstr(errors, needle))
-                fail_msg("row '%s': missing error\n  %s\n--- got:\n%s", row->what, needle, errors);
-        }
-        if (count_lines(errors) != nwant)
-            fail_msg("row '%s': expected %d error(s), got:\n%s", row->what, nwant, errors);
-        free(errors);
-    }
+    check_bad_rows(bad_rows, sizeof bad_rows / sizeof *bad_rows, false);
 }
 
 /* Errors from every section and every step come back from one load, in line order. */
@@ -822,12 +695,6 @@ static void check_formulas(const config_t *c)
     assert_int_equal(kr->aggregate.kind, aov->aggregate.kind);
 }
 
-typedef struct good_row {
-    const char *what;
-    const char *text;
-    void (*check)(const config_t *c);
-} good_row_t;
-
 static const good_row_t good_rows[] = {
     {"empty file: every default", "", check_empty},
     {"comments only", "# nothing here\n// nor here\n/* nor\n here */\n", check_comments_only},
@@ -922,12 +789,7 @@ static const good_row_t good_rows[] = {
 static void test_must_load(void **state)
 {
     (void)state;
-    for (size_t r = 0; r < sizeof good_rows / sizeof *good_rows; r++) {
-        config_t *c = must_load(good_rows[r].text);
-        good_rows[r].check(c);
-        config_unref(&c);
-        assert_null(c);
-    }
+    check_good_rows(good_rows, sizeof good_rows / sizeof *good_rows);
 }
 
 /* ---- files ------------------------------------------------------------ */
@@ -976,14 +838,10 @@ static void test_cannot_read(void **state)
 static void test_demo_config(void **state)
 {
     const char *path = OKR_SOURCE_DIR "/conf/okrd.conf";
-    config_t *c = NULL;
-    char *errors = NULL;
+    config_t *c = must_load_file(path);
     const kpi_def_t *k;
     (void)state;
 
-    if (config_load(path, &c, &errors) != 0)
-        fail_msg("%s does not load:\n%s", path, errors ? errors : "(null)");
-    assert_null(errors);
     assert_string_equal(c->daemon.state_dir, "./state");
     assert_true(c->daemon.sync);
     assert_string_equal(c->ingest.bind.v[0], "tcp://127.0.0.1:7401");
@@ -1072,12 +930,8 @@ static void test_refcount_threads(void **state)
 /* Check the contract of one load of whatever is in tpath. */
 static void load_any(void)
 {
-    config_t *c = (config_t *)0x1;
-    char *errors = (char *)0x1;
-    int rc = config_load(tpath, &c, &errors);
-    if (rc == 0) {
-        assert_non_null(c);
-        assert_null(errors);
+    config_t *c;
+    if (load_any_tpath(&c) == 0) {
         for (int j = 0; j < c->nkpis; j++)
             assert_ptr_equal(config_kpi(c, c->kpis[j].name), &c->kpis[j]);
         for (int j = 0; j < c->nobjectives; j++) {
@@ -1090,12 +944,6 @@ static void load_any(void)
             }
         }
         config_unref(&c);
-    } else {
-        assert_int_equal(rc, -1);
-        assert_null(c);
-        assert_non_null(errors);
-        assert_well_formed(errors, tpath);
-        free(errors);
     }
 }
 

@@ -8,34 +8,8 @@
  * other error is reported.  must_load rows load cleanly and check what was
  * parsed.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include "config.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#ifndef OKR_SOURCE_DIR
-#define OKR_SOURCE_DIR "."
-#endif
-
-#define MAX_WANT 16
-
-/* libconfig 1.5 leaks its string buffer on some syntax errors (see test_config.c). */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:strbuf_append\nleak:libconfig_yylex\n";
-}
-
-static char tmpdir[512];
-static char tpath[600];
+#define CONFIG_ROWS_TMPNAME "okr_test_config_okr"
+#include "config_rows.h"
 
 /* Line 1 of most rows: three KPIs, at indices 0, 1, 2. */
 #define KPIS                                                                                       \
@@ -62,57 +36,6 @@ static char tpath[600];
 #define D_2027_04_01 INT64_C(1806537600000)
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static int setup_dir(void **state)
-{
-    const char *base = getenv("TMPDIR");
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "%s/okr_test_config_okr_XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(tmpdir))
-        return -1;
-    snprintf(tpath, sizeof tpath, "%s/t.conf", tmpdir);
-    return 0;
-}
-
-static int teardown_dir(void **state)
-{
-    (void)state;
-    unlink(tpath);
-    return rmdir(tmpdir);
-}
-
-static void write_file(const char *path, const char *text, size_t len)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-static int load_text(const char *text, config_t **c, char **errors)
-{
-    write_file(tpath, text, strlen(text));
-    return config_load(tpath, c, errors);
-}
-
-static config_t *must_load(const char *text)
-{
-    config_t *c = NULL;
-    char *errors = NULL;
-    if (load_text(text, &c, &errors) != 0)
-        fail_msg("unexpected errors for:\n%s\n--- errors:\n%s", text, errors ? errors : "(null)");
-    assert_null(errors);
-    assert_non_null(c);
-    return c;
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
 
 /*
  * What every loaded configuration promises: lookups find each objective and
@@ -145,12 +68,6 @@ static void check_invariants(const config_t *c)
 }
 
 /* ---- must_not_load ---------------------------------------------------- */
-
-typedef struct bad_row {
-    const char *what;
-    const char *text;
-    const char *want[MAX_WANT];
-} bad_row_t;
 
 static const bad_row_t bad_rows[] = {
     {"objectives must be a list",
@@ -512,32 +429,7 @@ static const bad_row_t bad_rows[] = {
 static void test_must_not_load(void **state)
 {
     (void)state;
-    for (size_t r = 0; r < sizeof bad_rows / sizeof *bad_rows; r++) {
-        const bad_row_t *row = &bad_rows[r];
-        config_t *c = (config_t *)0x1;
-        char *errors = NULL;
-        const char *prev = NULL;
-        int nwant = 0;
-
-        if (load_text(row->text, &c, &errors) != -1)
-            fail_msg("row '%s' loaded but must not", row->what);
-        assert_null(c);
-        assert_non_null(errors);
-        for (; nwant < MAX_WANT && row->want[nwant]; nwant++) {
-            char needle[512];
-            const char *at;
-            snprintf(needle, sizeof needle, "/%s", row->want[nwant]);
-            at = strstr(errors, needle);
-            if (!at)
-                fail_msg("row '%s': missing error\n  %s\n--- got:\n%s", row->what, needle, errors);
-            if (prev && at < prev)
-                fail_msg("row '%s': errors out of order:\n%s", row->what, errors);
-            prev = at;
-        }
-        if (count_lines(errors) != nwant)
-            fail_msg("row '%s': expected %d error(s), got:\n%s", row->what, nwant, errors);
-        free(errors);
-    }
+    check_bad_rows(bad_rows, sizeof bad_rows / sizeof *bad_rows, true);
 }
 
 /* ---- must_load -------------------------------------------------------- */
@@ -883,12 +775,6 @@ static void check_no_objectives(const config_t *c)
     assert_null(config_kr(c, "x"));
 }
 
-typedef struct good_row {
-    const char *what;
-    const char *text;
-    void (*check)(const config_t *c);
-} good_row_t;
-
 static const good_row_t good_rows[] = {
     {"the example", example, check_example},
     {"period forms",
@@ -989,24 +875,16 @@ static const good_row_t good_rows[] = {
 static void test_must_load(void **state)
 {
     (void)state;
-    for (size_t r = 0; r < sizeof good_rows / sizeof *good_rows; r++) {
-        config_t *c = must_load(good_rows[r].text);
-        good_rows[r].check(c);
-        config_unref(&c);
-        assert_null(c);
-    }
+    check_good_rows(good_rows, sizeof good_rows / sizeof *good_rows);
 }
 
 /* The demo configuration loads, whatever objectives it has. */
 static void test_demo_config(void **state)
 {
     const char *path = OKR_SOURCE_DIR "/conf/okrd.conf";
-    config_t *c = NULL;
-    char *errors = NULL;
+    config_t *c = must_load_file(path);
     (void)state;
 
-    if (config_load(path, &c, &errors) != 0)
-        fail_msg("%s does not load:\n%s", path, errors ? errors : "(null)");
     check_invariants(c);
     config_unref(&c);
 }
@@ -1018,20 +896,11 @@ static int loaded_whole;
 
 static void load_any(void)
 {
-    config_t *c = (config_t *)0x1;
-    char *errors = (char *)0x1;
-    int rc = config_load(tpath, &c, &errors);
-    if (rc == 0) {
-        assert_null(errors);
+    config_t *c;
+    if (load_any_tpath(&c) == 0) {
         check_invariants(c);
         loaded_whole += c->nobjectives == 2;
         config_unref(&c);
-    } else {
-        assert_int_equal(rc, -1);
-        assert_null(c);
-        assert_non_null(errors);
-        assert_true(strncmp(errors, tpath, strlen(tpath)) == 0);
-        free(errors);
     }
 }
 
