@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct slot {
     bucket_key_t key;
@@ -24,8 +25,9 @@ struct aggr {
     slot_t *slots;
     uint32_t cap; /* power of two */
     uint32_t n;
-    uint32_t gen;    /* bumped by clear and by growth: invalidates slots and cache */
-    uint32_t *order; /* indices of used slots, in insertion order */
+    uint32_t gen;        /* bumped by clear and by growth: invalidates slots and cache */
+    uint32_t *order;     /* indices of used slots, in insertion order */
+    log_limit_t oom_log; /* sketch allocation failures, at most one line a second */
     cache_ent_t (*cache)[RES_COUNT];
     uint32_t cache_n; /* KPI ids covered by the cache */
 };
@@ -187,17 +189,22 @@ int aggr_add_sketch(aggr_t *a, const cal_t *cal, uint32_t kpi, int64_t ts, doubl
     for (int r = first_res; r < RES_COUNT; r++) {
         slot_t *s = slot_get(a, cal, kpi, (res_t)r, ts);
         agg_add(&s->state, v, ts);
+        bool failed = false;
         if (distinct && key != NULL) {
             if (s->hll == NULL)
                 s->hll = hll_new();
-            if (s->hll == NULL || hll_add(s->hll, key, key_len) != 0)
-                log_error("event=sketch_failed kind=distinct reason=out_of_memory");
+            failed |= s->hll == NULL || hll_add(s->hll, key, key_len) != 0;
         }
         if (quantiles) {
             if (s->qsk == NULL)
                 s->qsk = qsk_new();
-            if (s->qsk == NULL || qsk_add(s->qsk, v) != 0)
-                log_error("event=sketch_failed kind=quantiles reason=out_of_memory");
+            failed |= s->qsk == NULL || qsk_add(s->qsk, v) != 0;
+        }
+        if (failed) {
+            struct timespec now;
+            clock_gettime(CLOCK_REALTIME, &now);
+            if (log_limit_pass(&a->oom_log, (int64_t)now.tv_sec * 1000) >= 0)
+                log_error("event=sketch_failed reason=out_of_memory");
         }
     }
     return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../common/wire.h"
+#include "expr.h"
 #include "kpi.h"
 
 /* Longest period whose days are kept for the forecast: a little over a
@@ -138,6 +139,88 @@ static int window_value(const okr_ctx_t *c, const kr_def_t *kr, const kpi_def_t 
     return kpi_value(c->rd, c->cfg, k, kr->aggregate, f, t, has, v, st);
 }
 
+/* The value of sketch aggregate a from accumulated sketches. */
+static bool sketch_agg(agg_spec_t a, const hll_t *hll, const qsk_t *qsk, double *v)
+{
+    if (a.kind == AGG_DISTINCT) {
+        *v = hll_count(hll);
+        return true;
+    }
+    return qsk_quantile(qsk, a.q / 100.0, v);
+}
+
+/*
+ * kpi_values for a distinct or pNN key result over its period: one pass
+ * over the day buckets, each day's sketches read once into that day's own
+ * (dayv) and merged into running ones (daily, then current with the rest of
+ * the last day).
+ */
+static int sketch_values(const okr_ctx_t *c, const kr_def_t *kr, const kpi_def_t *k,
+                         const objective_def_t *o, int64_t end, int ndays, kr_eval_t *out,
+                         double *daily, bool *has_daily, double *dayv, bool *has_dayv)
+{
+    bool distinct = kr->aggregate.kind == AGG_DISTINCT;
+    if (distinct ? !k->distinct : !k->quantiles)
+        return 0; /* no sketch kept: nil */
+    hll_t *rh = distinct ? hll_new() : NULL, *dh = NULL;
+    qsk_t *rq = distinct ? NULL : qsk_new(), *dq = NULL;
+    agg_state_t cum = AGG_STATE_EMPTY, st;
+    int rc = rh == NULL && rq == NULL ? -ENOMEM : 0;
+    for (int d = 0; rc == 0 && d < ndays; d++) {
+        int64_t day = o->from + (int64_t)d * MS_DAY;
+        dh = distinct ? hll_new() : NULL;
+        dq = distinct ? NULL : qsk_new();
+        st = AGG_STATE_EMPTY;
+        rc = dh == NULL && dq == NULL
+                 ? -ENOMEM
+                 : store_read_merge_sketch(c->rd, k->id, RES_DAY, day, day + MS_DAY, &st, dh, dq);
+        if (rc == 0 && ((dh && hll_merge(rh, dh) != 0) || (dq && qsk_merge(rq, dq) != 0)))
+            rc = -ENOMEM;
+        if (rc == 0) {
+            agg_merge(&cum, &st);
+            has_dayv[d] = st.count > 0 && sketch_agg(kr->aggregate, dh, dq, &dayv[d]);
+            has_daily[d] = cum.count > 0 && sketch_agg(kr->aggregate, rh, rq, &daily[d]);
+        }
+        hll_free(&dh);
+        qsk_free(&dq);
+    }
+    if (rc == 0)
+        rc = kpi_state_sketch(c->rd, &c->cfg->cal, k, o->from + (int64_t)ndays * MS_DAY, end, &st,
+                              rh, rq);
+    if (rc == 0) {
+        agg_merge(&cum, &st);
+        out->has_current = cum.count > 0 && sketch_agg(kr->aggregate, rh, rq, &out->current);
+        out->last_activity = cum.count > 0 ? cum.last_ts : INT64_MIN;
+    }
+    hll_free(&rh);
+    qsk_free(&rq);
+    return rc;
+}
+
+/* The latest event in [f, t) of raw KPI k, or of the raw KPIs derived KPI k
+ * references, each looked at once (seen). */
+static int latest_event(const okr_ctx_t *c, const kpi_def_t *k, int64_t f, int64_t t, bool *seen,
+                        int64_t *last)
+{
+    size_t idx = (size_t)(k - c->cfg->kpis);
+    if (seen[idx])
+        return 0;
+    seen[idx] = true;
+    if (k->formula == NULL) {
+        agg_state_t st;
+        int rc = kpi_state(c->rd, &c->cfg->cal, k, f, t, &st);
+        if (rc == 0 && st.count > 0 && st.last_ts > *last)
+            *last = st.last_ts;
+        return rc;
+    }
+    for (int i = 0; i < expr_nrefs(k->formula); i++) {
+        int rc = latest_event(c, &c->cfg->kpis[k->refs[i]], f, t, seen, last);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 /*
  * Current value, daily values (for the forecast: the value as it stood at
  * the end of each complete day) and day values (for scoring = "days": the
@@ -155,10 +238,11 @@ static int kpi_values(const okr_ctx_t *c, const kr_def_t *kr, const objective_de
     if (end < o->from)
         end = o->from;
     bool sketch = kr->aggregate.kind == AGG_DISTINCT || kr->aggregate.kind == AGG_QUANTILE;
-    if ((k->formula != NULL || sketch) && !kr->has_window) {
-        /* A derived KPI has no buckets of its own, and a sketch aggregate
-         * does not merge like the numbers: the value over the period up to
-         * each day's end (daily) and over each day (dayv). */
+    if (sketch && k->formula == NULL && !kr->has_window)
+        return sketch_values(c, kr, k, o, end, ndays, out, daily, has_daily, dayv, has_dayv);
+    if (k->formula != NULL && !kr->has_window) {
+        /* A derived KPI has no buckets of its own: its formula over the
+         * period up to each day's end (daily) and over each day (dayv). */
         for (int d = 0; d < ndays; d++) {
             int64_t day = o->from + (int64_t)d * MS_DAY;
             rc = kpi_value(c->rd, cfg, k, kr->aggregate, o->from, day + MS_DAY, &has_daily[d],
@@ -361,15 +445,16 @@ int okr_eval_kr(const okr_ctx_t *c, const kr_def_t *kr, int64_t at, kr_eval_t *o
          * window) within checkin_every before at, once that long has passed
          * since the period started. */
         int64_t since = out->last_activity;
-        if (kr->kpi >= 0 && cfg->kpis[kr->kpi].formula == NULL &&
-            since < at_r - kr->checkin_every_ms) {
-            agg_state_t st;
+        if (kr->kpi >= 0 && since < at_r - kr->checkin_every_ms) {
+            /* the KPI's own events, or those of the KPIs its formula reads */
             int64_t f = window_round(&cfg->cal, &c->av, at_r - kr->checkin_every_ms);
-            rc = kpi_state(c->rd, &cfg->cal, &cfg->kpis[kr->kpi], f < at_r ? f : at_r, at_r, &st);
+            bool *seen = calloc((size_t)cfg->nkpis + 1, sizeof *seen);
+            if (seen == NULL)
+                return -ENOMEM;
+            rc = latest_event(c, &cfg->kpis[kr->kpi], f < at_r ? f : at_r, at_r, seen, &since);
+            free(seen);
             if (rc != 0)
                 return rc;
-            if (st.count > 0 && st.last_ts > since)
-                since = st.last_ts;
         }
         if (since == INT64_MIN || since < o->from)
             since = o->from;

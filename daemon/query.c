@@ -236,7 +236,7 @@ static void op_kpi_list(req_t *r)
     msgpack_pack_array(&r->pk, (size_t)r->cfg->nkpis);
     for (int i = 0; i < r->cfg->nkpis; i++) {
         const kpi_def_t *k = &r->cfg->kpis[i];
-        char agg[8];
+        char agg[16];
         /* status: the value over the last 24 h against the thresholds */
         const char *status = NULL;
         if (k->thresholds.set) {
@@ -334,7 +334,16 @@ static void op_kpi_get(req_t *r)
         reply_error(r, "internal", "cannot read kpi '%s' from the store", k->name);
         return;
     }
-    const char *status = hv ? kpi_status(k, v) : NULL;
+    /* The status is the primary value's, whatever aggregate was asked. */
+    const char *status = NULL;
+    if (k->thresholds.set) {
+        bool hs = hv;
+        double sv = v;
+        if (agg.kind != k->aggregate.kind || agg.q != k->aggregate.q)
+            if (kpi_value(r->rd, r->cfg, k, k->aggregate, from, to, &hs, &sv, NULL) != 0)
+                hs = false;
+        status = hs ? kpi_status(k, sv) : NULL;
+    }
     /* which way is better, for a KPI with thresholds */
     const char *direction = !k->thresholds.set ? NULL : k->thresholds.higher ? "higher" : "lower";
     bool hc = hv && hp && pv != 0;
@@ -355,18 +364,27 @@ static void op_kpi_get(req_t *r)
         kv_str(r, "formula", k->formula_src);
         return;
     }
-    /* The sketches' answers, for the KPIs that keep them. */
+    /* The sketches' answers, for the KPIs that keep them: one read. */
     bool hd = false, hq[3] = {false, false, false};
     double dv = 0, qv[3];
     static const int qs[3] = {50, 90, 99};
-    if (k->distinct &&
-        kpi_value(r->rd, r->cfg, k, (agg_spec_t){AGG_DISTINCT, 0}, from, to, &hd, &dv, NULL) != 0)
-        hd = false;
-    for (int i = 0; k->quantiles && i < 3; i++)
-        if (kpi_value(r->rd, r->cfg, k, (agg_spec_t){AGG_QUANTILE, qs[i]}, from, to, &hq[i], &qv[i],
-                      NULL) != 0)
-            hq[i] = false;
-    char aname[8];
+    if (k->distinct || k->quantiles) {
+        hll_t *hll = k->distinct ? hll_new() : NULL;
+        qsk_t *qsk = k->quantiles ? qsk_new() : NULL;
+        agg_state_t unused;
+        if ((hll || !k->distinct) && (qsk || !k->quantiles) &&
+            kpi_state_sketch(r->rd, cal, k, from, to, &unused, hll, qsk) == 0) {
+            if (hll != NULL) {
+                hd = true;
+                dv = hll_count(hll);
+            }
+            for (int i = 0; qsk != NULL && i < 3; i++)
+                hq[i] = qsk_quantile(qsk, qs[i] / 100.0, &qv[i]);
+        }
+        hll_free(&hll);
+        qsk_free(&qsk);
+    }
+    char aname[16];
     reply_ok(r, 19 + k->distinct + k->quantiles);
     kv_str(r, "name", k->name);
     kv_str(r, "unit", k->unit);
@@ -472,10 +490,10 @@ static void op_kpi_series(req_t *r)
             return;
         }
     }
-    char aname[8];
+    char aname[16];
     reply_ok(r, 6);
     kv_str(r, "name", k->name);
-    kv_str(r, "aggregate", agg_name(agg, aname, sizeof aname));
+    kv_opt(r, "aggregate", k->formula ? NULL : agg_name(agg, aname, sizeof aname));
     kv_int(r, "from", from);
     kv_int(r, "to", to);
     kv_int(r, "step", step);

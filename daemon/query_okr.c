@@ -92,13 +92,13 @@ static void kv_status(req_t *r, okr_status_t s)
 static void pack_kr_fields(req_t *r, const kr_def_t *kr, const kr_eval_t *e)
 {
     const kpi_def_t *k = kr->kpi >= 0 ? &r->cfg->kpis[kr->kpi] : NULL;
-    char agg[8];
+    char agg[16];
     kv_str(r, "id", kr->id);
     kv_str(r, "title", kr->title);
     kv_str(r, "type", kr_type_names[kr->type]);
     kv_opt(r, "kpi", k ? k->name : NULL);
     kv_str(r, "unit", k ? k->unit : "");
-    kv_opt(r, "aggregate", k ? agg_name(kr->aggregate, agg, sizeof agg) : NULL);
+    kv_opt(r, "aggregate", k && !k->formula ? agg_name(kr->aggregate, agg, sizeof agg) : NULL);
     kv_opt(r, "window", kr->window_str);
     kv_num(r, "start", e->has_start, e->start);
     kv_num(r, "target", e->has_target, e->target);

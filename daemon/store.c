@@ -9,11 +9,15 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/log.h"
 
-#define STORE_FORMAT     1
+/* 2: bucket records may carry sketches after the fixed part.  Format 1
+ * (records without sketches) is a subset and is upgraded in place; an okrd
+ * that reads only format 1 refuses format 2 instead of losing sketches. */
+#define STORE_FORMAT     2
 #define PRUNE_PER_COMMIT 20000
 #define KEY_LEN          13
 
@@ -164,10 +168,15 @@ static int open_dbis(store_t *s, char *err, size_t errlen)
         uint32_t fmt = 0;
         if (v.mv_size == sizeof fmt)
             memcpy(&fmt, v.mv_data, sizeof fmt);
-        if (fmt != STORE_FORMAT) {
+        if (fmt == 1) {
+            fmt = STORE_FORMAT;
+            v = (MDB_val){sizeof fmt, &fmt};
+            rc = mdb_put(txn, s->meta, &k, &v, 0);
+        } else if (fmt != STORE_FORMAT) {
             snprintf(err, errlen,
-                     "the state directory holds data in format %u, this okrd reads format %u", fmt,
-                     STORE_FORMAT);
+                     "the state directory holds data in format %u, this okrd reads formats 1 "
+                     "and %u",
+                     fmt, STORE_FORMAT);
             mdb_txn_abort(txn);
             return -EPROTO;
         }
@@ -381,6 +390,13 @@ typedef struct commit_ctx {
     MDB_txn *txn;
 } commit_ctx_t;
 
+static int64_t clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* The sketches stored after a record; false when the bytes are not sound. */
 static bool record_sketches(const MDB_val *v, uint32_t flags, hll_t **hll, qsk_t **qsk)
 {
@@ -440,7 +456,11 @@ static int put_bucket(void *ctx, const bucket_key_t *key, const agg_state_t *st,
         if (!record_sketches(&v, rec.flags, &hll, &qsk)) {
             hll_free(&hll);
             qsk_free(&qsk);
-            log_warn("event=sketch_dropped kpi=%u reason=unreadable", key->kpi);
+            static log_limit_t limit; /* the writer thread only */
+            int64_t n = log_limit_pass(&limit, clock_ms());
+            if (n >= 0)
+                log_warn("event=sketch_dropped kpi=%u reason=unreadable suppressed=%lld", key->kpi,
+                         (long long)n);
         }
     } else if (rc != 0 && rc != MDB_NOTFOUND) {
         return rc;

@@ -69,37 +69,55 @@ static int setup(void **state)
     int64_t now = h_now_ms();
     g_at = now - now % HOUR;
     h_okrd_init(&g_o);
-    h_okrd_write_config(
-        &g_o, NULL,
-        "kpis = (\n"
-        "  { name = \"survey.enps\"; aggregate = \"count\"; },\n"
-        "  { name = \"survey.promoters\"; source = \"survey.enps\"; where = \"value >= 9\";\n"
-        "    aggregate = \"count\"; },\n"
-        "  { name = \"survey.detractors\"; source = \"survey.enps\"; where = \"value <= 6\";\n"
-        "    aggregate = \"count\"; },\n"
-        "  { name = \"hr.enps\"; unit = \"points\";\n"
-        "    formula = \"100 * (count(survey.promoters) - count(survey.detractors)) / "
-        "count(survey.enps)\";\n"
-        "    thresholds = { direction = \"higher\"; green = 30.0; amber = 10.0; }; },\n"
-        "  { name = \"marketing.mql\"; aggregate = \"count\"; },\n"
-        "  { name = \"marketing.sql\"; aggregate = \"count\"; },\n"
-        "  { name = \"marketing.conversion\"; unit = \"%\";\n"
-        "    formula = \"100 * count(marketing.sql) / count(marketing.mql)\"; },\n"
-        "  { name = \"sales.email\"; source = \"sales.order\";\n"
-        "    where = \"tags.channel == \\\"email\\\" and value > 0\"; },\n"
-        "  { name = \"sales.order\"; },\n"
-        "  { name = \"web.visit\"; aggregate = \"count\"; },\n"
-        "  { name = \"web.unique\"; source = \"web.visit\"; distinct = true;\n"
-        "    aggregate = \"distinct\"; },\n"
-        "  { name = \"hr.tth\"; quantiles = true; aggregate = \"p50\"; }\n"
-        ");\n"
-        "objectives = ( { id = \"funnel\"; period = { start = \"2020-01-01\"; end = "
-        "\"2099-12-31\"; };\n"
-        "  key_results = ( { id = \"conv\"; kpi = \"marketing.conversion\"; type = "
-        "\"at_least\";\n"
-        "    target = 25.0; window = \"24h\"; },\n"
-        "    { id = \"enps-up\"; kpi = \"hr.enps\"; type = \"increase\"; start = 0.0;\n"
-        "      target = 50.0; window = \"24h\"; } ); } );\n");
+    /* a chain of 20 derived KPIs, each referencing the one before four
+     * times: evaluated once each, not 4^20 times */
+    static char chain[8192];
+    size_t off = 0;
+    for (int i = 1; i <= 20; i++) {
+        char prev[16];
+        snprintf(prev, sizeof prev, i == 1 ? "web.visit" : "c%d", i - 1);
+        off += (size_t)snprintf(chain + off, sizeof chain - off,
+                                "  { name = \"c%d\"; formula = \"(count(%s) + count(%s) + "
+                                "count(%s) + count(%s)) / 4\"; },\n",
+                                i, prev, prev, prev, prev);
+    }
+    static char body[16384];
+    snprintf(body, sizeof body,
+             "kpis = (\n"
+             "  { name = \"survey.enps\"; aggregate = \"count\"; },\n"
+             "  { name = \"survey.promoters\"; source = \"survey.enps\"; where = \"value >= 9\";\n"
+             "    aggregate = \"count\"; },\n"
+             "  { name = \"survey.detractors\"; source = \"survey.enps\"; where = \"value <= 6\";\n"
+             "    aggregate = \"count\"; },\n"
+             "  { name = \"hr.enps\"; unit = \"points\";\n"
+             "    formula = \"100 * (count(survey.promoters) - count(survey.detractors)) / "
+             "count(survey.enps)\";\n"
+             "    thresholds = { direction = \"higher\"; green = 30.0; amber = 10.0; }; },\n"
+             "  { name = \"marketing.mql\"; aggregate = \"count\"; },\n"
+             "  { name = \"marketing.sql\"; aggregate = \"count\"; },\n"
+             "  { name = \"marketing.conversion\"; unit = \"%%\";\n"
+             "    formula = \"100 * count(marketing.sql) / count(marketing.mql)\"; },\n"
+             "  { name = \"sales.email\"; source = \"sales.order\";\n"
+             "    where = \"tags.channel == \\\"email\\\" and value > 0\"; },\n"
+             "  { name = \"sales.order\"; },\n"
+             "  { name = \"web.visit\"; aggregate = \"count\"; },\n"
+             "  { name = \"web.unique\"; source = \"web.visit\"; distinct = true;\n"
+             "    aggregate = \"distinct\"; },\n"
+             "  { name = \"hr.tth\"; quantiles = true; aggregate = \"p50\"; },\n"
+             "%s"
+             "  { name = \"last\"; formula = \"count(c20)\"; }\n"
+             ");\n"
+             "objectives = ( { id = \"funnel\"; period = { start = \"2020-01-01\"; end = "
+             "\"2099-12-31\"; };\n"
+             "  key_results = ( { id = \"conv\"; kpi = \"marketing.conversion\"; type = "
+             "\"at_least\";\n"
+             "    target = 25.0; window = \"24h\"; },\n"
+             "    { id = \"enps-up\"; kpi = \"hr.enps\"; type = \"increase\"; start = 0.0;\n"
+             "      target = 50.0; window = \"24h\"; checkin_every = \"1d\"; },\n"
+             "    { id = \"users\"; kpi = \"web.unique\"; type = \"increase\"; start = 0.0;\n"
+             "      target = 240.0; } ); } );\n",
+             chain);
+    h_okrd_write_config(&g_o, NULL, body);
     h_okrd_start(&g_o);
 
     h_pub_t *p = h_pub_open(g_o.ingest);
@@ -234,6 +252,17 @@ static void test_formulas(void **state)
     h_reply_free(&rep);
 }
 
+/* Deep and repetitive formulas: the value is the count all the way down. */
+static void test_chain(void **state)
+{
+    (void)state;
+    h_reply_t rep;
+    h_call(g_o.query, &rep, "op:s name:s window:s at:i", "kpi.get", "last", "24h", g_at);
+    assert_true(h_ok(&rep));
+    near(h_num(&rep, "value"), 300, "count(c20)");
+    h_reply_free(&rep);
+}
+
 static void test_list(void **state)
 {
     (void)state;
@@ -252,7 +281,7 @@ static void test_list(void **state)
         if (wire_str_eq(wire_map_get(k, "name"), "survey.promoters"))
             assert_true(wire_str_eq(wire_map_get(k, "where"), "value >= 9"));
     }
-    assert_int_equal(derived, 2);
+    assert_int_equal(derived, 23); /* hr.enps, conversion, c1..c20, last */
     h_reply_free(&rep);
 }
 
@@ -270,6 +299,16 @@ static void test_key_results(void **state)
     h_call(g_o.query, &rep, "op:s id:s at:i", "kr.get", "enps-up", g_at);
     near(h_num(&rep, "current"), enps, "enps current");
     near(h_num(&rep, "attainment"), enps / 50.0, "enps attainment");
+    /* fresh: its formula's KPIs had answers within the day */
+    assert_false(h_get(&rep, "stale")->via.boolean);
+    assert_true(h_is_nil(&rep, "aggregate"));
+    h_reply_free(&rep);
+    /* a distinct count as a key result: 120 users of 240 */
+    h_call(g_o.query, &rep, "op:s id:s at:i", "kr.get", "users", g_at);
+    near(h_num(&rep, "current"), 120, "users current");
+    near(h_num(&rep, "progress"), 0.5, "users progress");
+    char agg[16];
+    assert_string_equal(h_str(&rep, "aggregate", agg, sizeof agg), "distinct");
     h_reply_free(&rep);
 }
 
@@ -321,9 +360,9 @@ static void test_sketches(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_filters),  cmocka_unit_test(test_formulas),
-        cmocka_unit_test(test_list),     cmocka_unit_test(test_key_results),
-        cmocka_unit_test(test_sketches),
+        cmocka_unit_test(test_filters),     cmocka_unit_test(test_formulas),
+        cmocka_unit_test(test_list),        cmocka_unit_test(test_chain),
+        cmocka_unit_test(test_key_results), cmocka_unit_test(test_sketches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
