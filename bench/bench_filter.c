@@ -39,10 +39,7 @@
  * run, or an okrd that did not stop cleanly.  A missed target is reported,
  * not failed.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -51,17 +48,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <time.h>
 #include <unistd.h>
 #include <msgpack.h>
 #include <zmq.h>
 
+#include "benchlib.h"
 #include "wire.h"
 
 #define SOURCE         "b.src"
@@ -82,77 +73,6 @@
 
 enum { BASE, FILT, FORM, NCONF };
 static const char *const conf_name[NCONF] = {"baseline", "filtered", "formulas"};
-
-/* ---- small helpers ------------------------------------------------------ */
-
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t real_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_us(long us)
-{
-    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-/* 1234567.8 -> "1,234,568"; eight rotating buffers. */
-static const char *thousands(double v)
-{
-    static char bufs[8][32];
-    static int next;
-    char *b = bufs[next++ & 7];
-    char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%" PRIu64, (uint64_t)(v < 0 ? 0 : v + 0.5));
-    int o = 0;
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            b[o++] = ',';
-        b[o++] = tmp[i];
-    }
-    b[o] = '\0';
-    return b;
-}
-
-/* A TCP port on 127.0.0.1 that was free a moment ago. */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
-static int cmp_i64(const void *x, const void *y)
-{
-    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-    return a < b ? -1 : a > b;
-}
-
-static void pack_lit(msgpack_packer *pk, const char *s)
-{
-    size_t len = strlen(s);
-    msgpack_pack_str(pk, len);
-    msgpack_pack_str_body(pk, s, len);
-}
 
 /* ---- the workload: values, channels, filters, formulas ------------------- */
 
@@ -302,22 +222,18 @@ static void work_init(work_t *w)
     w->pass = (double)passed / ((double)NTEMPLATES * BATCH * NKPIS);
 }
 
-/* ---- okrd: configuration, process, CPU ------------------------------------ */
+/* ---- okrd: configuration ---------------------------------------------------- */
 
-typedef struct okrd {
-    pid_t pid;
-    char dir[256];
-    char conf[320];
-    char log[320];
-    char ingest[64];
-    char query[64];
-} okrd_t;
+/* What write_config writes about. */
+typedef struct setup {
+    int conf;
+    const work_t *w;
+} setup_t;
 
-static int write_config(const okrd_t *o, int conf, const work_t *w)
+static int write_config(FILE *f, const bl_okrd_t *o, void *arg)
 {
-    FILE *f = fopen(o->conf, "w");
-    if (f == NULL)
-        return -1;
+    int conf = ((const setup_t *)arg)->conf;
+    const work_t *w = ((const setup_t *)arg)->w;
     fprintf(f,
             "daemon = { state_dir = \"%s/state\"; commit_interval_ms = 100; sync = true;\n"
             "           log_level = \"info\"; };\n"
@@ -347,290 +263,13 @@ static int write_config(const okrd_t *o, int conf, const work_t *w)
         fprintf(f, "%s\n", k + 1 < n ? "," : "");
     }
     fprintf(f, ");\n");
-    return fclose(f) == 0 ? 0 : -1;
-}
-
-static int okrd_start(okrd_t *o, const char *bin, int conf, const work_t *w)
-{
-    const char *tmp = getenv("TMPDIR");
-    snprintf(o->dir, sizeof o->dir, "%s/okrd-bfilt-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(o->dir) == NULL) {
-        fprintf(stderr, "bench: mkdtemp %s: %s\n", o->dir, strerror(errno));
-        o->dir[0] = '\0';
-        return -1;
-    }
-    snprintf(o->conf, sizeof o->conf, "%s/okrd.conf", o->dir);
-    snprintf(o->log, sizeof o->log, "%s/okrd.log", o->dir);
-    int pi = free_port(), pq = free_port();
-    while (pq == pi && pi > 0)
-        pq = free_port();
-    if (pi <= 0 || pq <= 0) {
-        fprintf(stderr, "bench: no free tcp port\n");
-        return -1;
-    }
-    snprintf(o->ingest, sizeof o->ingest, "tcp://127.0.0.1:%d", pi);
-    snprintf(o->query, sizeof o->query, "tcp://127.0.0.1:%d", pq);
-    if (write_config(o, conf, w) != 0) {
-        fprintf(stderr, "bench: cannot write %s\n", o->conf);
-        return -1;
-    }
-    fflush(NULL);
-    o->pid = fork();
-    if (o->pid < 0)
-        return -1;
-    if (o->pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        int fd = open(o->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
-        execl(bin, "okrd", "-c", o->conf, "--foreground", (char *)NULL);
-        fprintf(stderr, "cannot run %s: %s\n", bin, strerror(errno));
-        _exit(127);
-    }
     return 0;
-}
-
-static void okrd_print_log(const okrd_t *o)
-{
-    FILE *f = fopen(o->log, "r");
-    if (f == NULL)
-        return;
-    char line[1024];
-    fprintf(stderr, "---- %s ----\n", o->log);
-    while (fgets(line, sizeof line, f) != NULL)
-        fputs(line, stderr);
-    fclose(f);
-}
-
-/* False (and the process reaped) if okrd has exited. */
-static bool okrd_alive(okrd_t *o)
-{
-    int st;
-    if (o->pid > 0 && waitpid(o->pid, &st, WNOHANG) == o->pid) {
-        fprintf(stderr, "bench: okrd exited (%s %d)\n", WIFEXITED(st) ? "status" : "signal",
-                WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-        o->pid = 0;
-    }
-    return o->pid > 0;
-}
-
-/* SIGTERM, wait (at most 20 s, then SIGKILL); returns the exit status or -1. */
-static int okrd_stop(okrd_t *o)
-{
-    if (o->pid <= 0)
-        return -1;
-    kill(o->pid, SIGTERM);
-    int st = 0;
-    for (int i = 0; i < 2000; i++) {
-        pid_t r = waitpid(o->pid, &st, WNOHANG);
-        if (r == o->pid) {
-            o->pid = 0;
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        }
-        sleep_us(10000);
-    }
-    fprintf(stderr, "bench: okrd did not stop within 20 s of SIGTERM: killed\n");
-    kill(o->pid, SIGKILL);
-    waitpid(o->pid, &st, 0);
-    o->pid = 0;
-    return -1;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-/* utime + stime in seconds from a /proc stat file (-1: unknown). */
-static double stat_cpu(const char *path)
-{
-    char buf[1024];
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    if (p == NULL)
-        return -1;
-    p += 2; /* after ") ": field 3 (state) ... field 14 utime, field 15 stime */
-    for (int field = 3; field < 14 && p != NULL; field++) {
-        p = strchr(p, ' ');
-        if (p != NULL)
-            p++;
-    }
-    unsigned long long ut, st;
-    if (p == NULL || sscanf(p, "%llu %llu", &ut, &st) != 2)
-        return -1;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* okrd's CPU seconds: the process, and its main thread (ingest, aggregation, commits). */
-typedef struct cpu {
-    double total, writer;
-} cpu_t;
-
-static bool proc_cpu(pid_t pid, cpu_t *c)
-{
-    char path[96];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    c->total = stat_cpu(path);
-    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)pid);
-    c->writer = stat_cpu(path);
-    return c->total >= 0 && c->writer >= 0;
-}
-
-/* ---- requests ------------------------------------------------------------- */
-
-/* A REQ client that reopens its socket after a timeout (Lazy Pirate). */
-typedef struct rpc {
-    void *zctx;
-    void *sock;
-    const char *endpoint;
-    zmq_msg_t msg;
-    msgpack_zone zone;
-    msgpack_object reply;
-} rpc_t;
-
-static void rpc_reopen(rpc_t *r)
-{
-    if (r->sock != NULL)
-        zmq_close(r->sock);
-    r->sock = zmq_socket(r->zctx, ZMQ_REQ);
-    int linger = 0;
-    zmq_setsockopt(r->sock, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_connect(r->sock, r->endpoint);
-}
-
-static void rpc_init(rpc_t *r, void *zctx, const char *endpoint)
-{
-    memset(r, 0, sizeof *r);
-    r->zctx = zctx;
-    r->endpoint = endpoint;
-    zmq_msg_init(&r->msg);
-    msgpack_zone_init(&r->zone, 4096);
-    rpc_reopen(r);
-}
-
-static void rpc_close(rpc_t *r)
-{
-    if (r->zctx == NULL)
-        return;
-    zmq_msg_close(&r->msg);
-    msgpack_zone_destroy(&r->zone);
-    if (r->sock != NULL)
-        zmq_close(r->sock);
-    r->sock = NULL;
-    r->zctx = NULL;
-}
-
-/* Send a request and wait for the reply frame (not decoded). */
-static bool rpc_roundtrip(rpc_t *r, const msgpack_sbuffer *req, int timeout_ms)
-{
-    if (zmq_send(r->sock, req->data, req->size, 0) < 0) {
-        rpc_reopen(r);
-        return false;
-    }
-    zmq_pollitem_t it = {r->sock, 0, ZMQ_POLLIN, 0};
-    if (zmq_poll(&it, 1, timeout_ms) <= 0 || zmq_msg_recv(&r->msg, r->sock, 0) < 0) {
-        rpc_reopen(r);
-        return false;
-    }
-    return true;
-}
-
-/* Decode the reply of the last round trip; true if it is {ok: true, ...}. */
-static bool rpc_decode(rpc_t *r)
-{
-    msgpack_zone_clear(&r->zone);
-    size_t off = 0;
-    if (msgpack_unpack(zmq_msg_data(&r->msg), zmq_msg_size(&r->msg), &off, &r->zone, &r->reply) !=
-            MSGPACK_UNPACK_SUCCESS ||
-        r->reply.type != MSGPACK_OBJECT_MAP)
-        return false;
-    const msgpack_object *ok = wire_map_get(&r->reply, "ok");
-    return ok != NULL && ok->type == MSGPACK_OBJECT_BOOLEAN && ok->via.boolean;
-}
-
-static bool rpc_call(rpc_t *r, const msgpack_sbuffer *req, int timeout_ms)
-{
-    return rpc_roundtrip(r, req, timeout_ms) && rpc_decode(r);
-}
-
-static int64_t reply_int(const rpc_t *r, const char *k)
-{
-    int64_t v = -1;
-    if (!wire_int(wire_map_get(&r->reply, k), &v))
-        return -1;
-    return v;
-}
-
-/* {op} or {op: "kpi.get", name, window: "30d"}. */
-static void req_build(msgpack_sbuffer *sb, const char *op, const char *kpi)
-{
-    msgpack_sbuffer_init(sb);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, kpi != NULL ? 3 : 1);
-    pack_lit(&pk, "op");
-    pack_lit(&pk, op);
-    if (kpi != NULL) {
-        pack_lit(&pk, "name");
-        pack_lit(&pk, kpi);
-        pack_lit(&pk, "window");
-        pack_lit(&pk, "30d");
-    }
-}
-
-typedef struct okstats {
-    int64_t received, applied, rejected;
-} okstats_t;
-
-static bool okrd_stats(rpc_t *r, okstats_t *s)
-{
-    static msgpack_sbuffer req;
-    if (req.data == NULL)
-        req_build(&req, "stats", NULL);
-    if (!rpc_call(r, &req, 5000))
-        return false;
-    s->received = reply_int(r, "received");
-    s->applied = reply_int(r, "applied");
-    s->rejected = 0;
-    const msgpack_object *rej = wire_map_get(&r->reply, "rejected");
-    if (rej != NULL && rej->type == MSGPACK_OBJECT_MAP)
-        for (uint32_t i = 0; i < rej->via.map.size; i++) {
-            int64_t v = 0;
-            if (wire_int(&rej->via.map.ptr[i].val, &v))
-                s->rejected += v;
-        }
-    return s->received >= 0 && s->applied >= 0;
 }
 
 /* Poll stats until received reaches target; false when it stalls or okrd exits. */
-static bool okrd_wait_received(okrd_t *o, rpc_t *r, int64_t target, okstats_t *s)
+static bool wait_received(bl_okrd_t *o, bl_rpc_t *r, int64_t target, bl_stats_t *s)
 {
-    int64_t last = -1, last_change = mono_ns();
-    for (;;) {
-        if (okrd_stats(r, s)) {
-            if (s->received >= target)
-                return true;
-            if (s->received != last) {
-                last = s->received;
-                last_change = mono_ns();
-            }
-        }
-        if (mono_ns() - last_change > (int64_t)STALL_MS * 1000000 || !okrd_alive(o))
-            return false;
-        sleep_us(STATS_POLL_US);
-    }
+    return bl_okrd_wait_received(o, r, target, s, STATS_POLL_US, STALL_MS);
 }
 
 /* ---- the publisher -------------------------------------------------------- */
@@ -653,18 +292,18 @@ static void tmpl_init(tmpl_t *tp, const work_t *w, const char *sid)
         msgpack_pack_array(&pk, BATCH);
         for (int j = 0; j < BATCH; j++) {
             msgpack_pack_map(&pk, 5);
-            pack_lit(&pk, "value");
+            bl_pack_str(&pk, "value");
             msgpack_pack_double(&pk, w->v[t][j]);
-            pack_lit(&pk, "ts");
+            bl_pack_str(&pk, "ts");
             tp->off[t][j][0] = sb->size + 1;
             msgpack_pack_fix_int64(&pk, 0);
-            pack_lit(&pk, "tags");
+            bl_pack_str(&pk, "tags");
             msgpack_pack_map(&pk, 1);
-            pack_lit(&pk, "channel");
-            pack_lit(&pk, channels[w->ch[t][j]]);
-            pack_lit(&pk, "source_id");
-            pack_lit(&pk, sid);
-            pack_lit(&pk, "seq");
+            bl_pack_str(&pk, "channel");
+            bl_pack_str(&pk, channels[w->ch[t][j]]);
+            bl_pack_str(&pk, "source_id");
+            bl_pack_str(&pk, sid);
+            bl_pack_str(&pk, "seq");
             tp->off[t][j][1] = sb->size + 1;
             msgpack_pack_fix_uint64(&pk, 0);
         }
@@ -677,17 +316,11 @@ static void tmpl_destroy(tmpl_t *tp)
         msgpack_sbuffer_destroy(&tp->sb[t]);
 }
 
-static void put_be64(char *at, uint64_t v)
-{
-    v = __builtin_bswap64(v);
-    memcpy(at, &v, sizeof v);
-}
-
 /* One okrd under test, with what it was sent. */
 typedef struct target {
     int conf;
-    okrd_t o;
-    rpc_t r;
+    bl_okrd_t o;
+    bl_rpc_t r;
     void *pub;
     uint64_t seq, hist_seq;
     int64_t msgs[NTEMPLATES]; /* messages sent per template */
@@ -699,25 +332,13 @@ typedef struct target {
  * connected to okrd and past its subscription: nothing is sent into the void. */
 static int pub_open(target_t *g, void *zctx)
 {
-    g->pub = zmq_socket(zctx, ZMQ_XPUB);
+    g->pub = bl_xpub_new(zctx, PUB_HWM, 0);
     if (g->pub == NULL)
         return -1;
-    int hwm = PUB_HWM, linger = 0, nodrop = 1, tmo = STALL_MS;
-    zmq_setsockopt(g->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(g->pub, ZMQ_LINGER, &linger, sizeof linger);
+    int nodrop = 1, tmo = STALL_MS;
     zmq_setsockopt(g->pub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
     zmq_setsockopt(g->pub, ZMQ_SNDTIMEO, &tmo, sizeof tmo);
-    if (zmq_connect(g->pub, g->o.ingest) != 0) {
-        fprintf(stderr, "bench: cannot connect to %s: %s\n", g->o.ingest, zmq_strerror(errno));
-        return -1;
-    }
-    zmq_pollitem_t it = {g->pub, 0, ZMQ_POLLIN, 0};
-    char sub[256];
-    if (zmq_poll(&it, 1, 10000) <= 0 || zmq_recv(g->pub, sub, sizeof sub, 0) < 1 || sub[0] != 1) {
-        fprintf(stderr, "bench: no subscription from okrd at %s within 10 s\n", g->o.ingest);
-        return -1;
-    }
-    return 0;
+    return bl_xpub_connect(g->pub, g->o.ingest);
 }
 
 /* Send template t with every ts set to ts (or, with step, ts + i * step for
@@ -726,11 +347,10 @@ static int pub_msg(target_t *g, tmpl_t *tp, int t, int64_t ts, int64_t step, uin
 {
     msgpack_sbuffer *sb = &tp->sb[t];
     for (int j = 0; j < BATCH; j++, (*seq)++) {
-        put_be64(sb->data + tp->off[t][j][0], (uint64_t)(ts + j * step));
-        put_be64(sb->data + tp->off[t][j][1], *seq);
+        bl_put_be64(sb->data + tp->off[t][j][0], (uint64_t)(ts + j * step));
+        bl_put_be64(sb->data + tp->off[t][j][1], *seq);
     }
-    if (zmq_send(g->pub, SOURCE, sizeof SOURCE - 1, ZMQ_SNDMORE) < 0 ||
-        zmq_send(g->pub, sb->data, sb->size, 0) < 0) {
+    if (bl_send_msg(g->pub, SOURCE, sizeof SOURCE - 1, sb->data, sb->size) != 0) {
         fprintf(stderr, "bench: %s: send failed: %s\n", conf_name[g->conf], zmq_strerror(errno));
         return -1;
     }
@@ -742,10 +362,10 @@ static int pub_msg(target_t *g, tmpl_t *tp, int t, int64_t ts, int64_t step, uin
 /* n events (a multiple of BATCH) with ts now, cycling through the templates. */
 static int pub_events(target_t *g, tmpl_t *tp, int64_t n)
 {
-    int64_t ts = real_ms();
+    int64_t ts = bl_real_ms();
     for (int64_t i = 0, m = 0; i < n; i += BATCH, m++) {
         if ((m & 255) == 255)
-            ts = real_ms();
+            ts = bl_real_ms();
         if (pub_msg(g, tp, (int)(g->next_tmpl++ % NTEMPLATES), ts, 0, &g->seq) != 0)
             return -1;
     }
@@ -777,18 +397,18 @@ typedef struct result {
 static result_t run(target_t *g, tmpl_t *tp, int64_t n)
 {
     result_t res = {0};
-    okstats_t s0, s1 = {0};
-    cpu_t c0, c1;
-    if (!okrd_stats(&g->r, &s0) || !proc_cpu(g->o.pid, &c0)) {
+    bl_stats_t s0, s1 = {0};
+    bl_cpu_t c0, c1;
+    if (!bl_okrd_stats(&g->r, &s0) || !bl_proc_cpu(g->o.pid, &c0)) {
         fprintf(stderr, "bench: %s: okrd does not answer stats\n", conf_name[g->conf]);
         return res;
     }
-    int64_t t0 = mono_ns();
-    bool done = pub_events(g, tp, n) == 0 && okrd_wait_received(&g->o, &g->r, s0.received + n, &s1);
-    int64_t t1 = mono_ns();
-    if (!done || !proc_cpu(g->o.pid, &c1)) {
+    int64_t t0 = bl_mono_ns();
+    bool done = pub_events(g, tp, n) == 0 && wait_received(&g->o, &g->r, s0.received + n, &s1);
+    int64_t t1 = bl_mono_ns();
+    if (!done || !bl_proc_cpu(g->o.pid, &c1)) {
         res.lost = n;
-        if (okrd_alive(&g->o) && okrd_stats(&g->r, &s1)) {
+        if (bl_okrd_alive(&g->o) && bl_okrd_stats(&g->r, &s1)) {
             res.lost = n - (s1.received - s0.received);
             res.rejected = s1.rejected - s0.rejected;
         }
@@ -804,38 +424,31 @@ static result_t run(target_t *g, tmpl_t *tp, int64_t n)
     return res;
 }
 
+/* The valid repetition with the highest rate, or -1. */
 static int best_rate(const result_t *r, int n)
 {
-    int b = -1;
-    for (int i = 0; i < n; i++)
-        if (r[i].ok && (b < 0 || r[i].rate > r[b].rate))
-            b = i;
-    return b;
+    return BL_BEST_INDEX(r, n, ok, rate, +1);
 }
 
 static int best_cpu(const result_t *r, int n)
 {
-    int b = -1;
-    for (int i = 0; i < n; i++)
-        if (r[i].ok && (b < 0 || r[i].cpu_per_m < r[b].cpu_per_m))
-            b = i;
-    return b;
+    return BL_BEST_INDEX(r, n, ok, cpu_per_m, -1);
 }
 
 /* ---- checks ------------------------------------------------------------- */
 
 /* count and sum of a raw KPI over 30d; false when the request fails. */
-static bool get_count_sum(rpc_t *r, const char *kpi, int64_t *count, double *sum)
+static bool get_count_sum(bl_rpc_t *r, const char *kpi, int64_t *count, double *sum)
 {
     msgpack_sbuffer req;
-    req_build(&req, "kpi.get", kpi);
-    bool ok = rpc_call(r, &req, 5000);
+    bl_req_kpi_get(&req, kpi, "30d");
+    bool ok = bl_rpc_call(r, &req, 5000);
     msgpack_sbuffer_destroy(&req);
     *count = -1;
     *sum = NAN;
     if (!ok)
         return false;
-    *count = reply_int(r, "count");
+    *count = bl_reply_int(r, "count");
     wire_number(wire_map_get(&r->reply, "sum"), sum);
     return true;
 }
@@ -856,8 +469,8 @@ static int check_target(target_t *g, const work_t *w, int *nchecked)
 {
     int bad = 0;
     *nchecked = 0;
-    okstats_t st;
-    if (!okrd_stats(&g->r, &st)) {
+    bl_stats_t st;
+    if (!bl_okrd_stats(&g->r, &st)) {
         printf("!!! MISMATCH %s: no stats\n", conf_name[g->conf]);
         return 1;
     }
@@ -906,8 +519,8 @@ static int check_target(target_t *g, const work_t *w, int *nchecked)
         char name[32], text[256];
         snprintf(name, sizeof name, "b.d%d", d);
         msgpack_sbuffer req;
-        req_build(&req, "kpi.get", name);
-        bool ok = rpc_call(&g->r, &req, 5000);
+        bl_req_kpi_get(&req, name, "30d");
+        bool ok = bl_rpc_call(&g->r, &req, 5000);
         msgpack_sbuffer_destroy(&req);
         double got = NAN, want = formula_expect(d, (double)n, s, w->tmin, w->tmax);
         if (ok)
@@ -923,45 +536,22 @@ static int check_target(target_t *g, const work_t *w, int *nchecked)
     return bad;
 }
 
-/* kpi.get 30d of a (derived) KPI against a (raw) one: n each, interleaved. */
-typedef struct lat {
-    bool ok;
-    double a50, a99, b50, b99; /* microseconds */
-} lat_t;
-
-static lat_t latency(rpc_t *r, const char *ka, const char *kb, int n)
+/* kpi.get 30d of a (derived) KPI against a (raw) one: n each, interleaved,
+ * after 200 of each untimed; false (with a diagnostic) when one fails. */
+static bool latency(bl_rpc_t *r, const char *ka, const char *kb, int n, bl_lat_pair_t *l)
 {
-    lat_t l = {0};
     msgpack_sbuffer qa, qb;
-    req_build(&qa, "kpi.get", ka);
-    req_build(&qb, "kpi.get", kb);
-    int64_t *ta = malloc((size_t)n * sizeof *ta), *tb = malloc((size_t)n * sizeof *tb);
-    l.ok = ta != NULL && tb != NULL;
-    for (int i = 0; i < 200 && l.ok; i++)
-        l.ok = rpc_call(r, &qa, 5000) && rpc_call(r, &qb, 5000);
-    for (int i = 0; i < n && l.ok; i++)
-        for (int j = 0; j < 2 && l.ok; j++) {
-            bool a = (i + j) % 2 == 0; /* alternate which goes first */
-            int64_t t0 = mono_ns();
-            l.ok = rpc_roundtrip(r, a ? &qa : &qb, 5000);
-            (a ? ta : tb)[i] = mono_ns() - t0;
-            l.ok = l.ok && rpc_decode(r);
-        }
-    if (l.ok) {
-        qsort(ta, (size_t)n, sizeof *ta, cmp_i64);
-        qsort(tb, (size_t)n, sizeof *tb, cmp_i64);
-        l.a50 = (double)ta[n / 2] / 1e3;
-        l.a99 = (double)ta[(size_t)n * 99 / 100] / 1e3;
-        l.b50 = (double)tb[n / 2] / 1e3;
-        l.b99 = (double)tb[(size_t)n * 99 / 100] / 1e3;
-    } else {
+    bl_req_kpi_get(&qa, ka, "30d");
+    bl_req_kpi_get(&qb, kb, "30d");
+    bool ok = true;
+    for (int i = 0; i < 200 && ok; i++)
+        ok = bl_rpc_call(r, &qa, 5000) && bl_rpc_call(r, &qb, 5000);
+    ok = ok && bl_latency_pair(r, &qa, &qb, n, 5000, l);
+    if (!ok)
         fprintf(stderr, "bench: kpi.get failed or timed out\n");
-    }
-    free(ta);
-    free(tb);
     msgpack_sbuffer_destroy(&qa);
     msgpack_sbuffer_destroy(&qb);
-    return l;
+    return ok;
 }
 
 /* ---- main ------------------------------------------------------------------ */
@@ -976,18 +566,6 @@ static void usage(FILE *f)
                "  -q REQUESTS  kpi.get of a derived and of a raw KPI, each (default 2000)\n");
 }
 
-static int64_t parse_count(const char *s)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v <= 0 || v > 1000000000) {
-        fprintf(stderr, "bench: invalid count '%s'\n", s);
-        exit(2);
-    }
-    return v;
-}
-
 static const char *verdict(bool met)
 {
     return met ? "met" : "NOT MET";
@@ -1000,35 +578,14 @@ int main(int argc, char **argv)
     while ((opt = getopt(argc, argv, "n:r:q:h")) != -1) {
         switch (opt) {
         case 'n':
-            n = (parse_count(optarg) + BATCH - 1) / BATCH * BATCH;
+            n = (bl_parse_count(optarg) + BATCH - 1) / BATCH * BATCH;
             break;
-        case 'r':
-            reps = (int)parse_count(optarg);
-            if (reps > MAX_REPS)
-                reps = MAX_REPS;
-            break;
-        case 'q':
-            nq = (int)parse_count(optarg);
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
+        default: /* -r, -q; -h, or not an option */
+            if (!bl_opt_reps_requests(opt, optarg, MAX_REPS, &reps, &nq))
+                bl_usage_exit(usage, opt);
         }
     }
-    if (optind + 1 != argc) {
-        usage(stderr);
-        return 2;
-    }
-    const char *bin = argv[optind];
-    if (access(bin, X_OK) != 0) {
-        fprintf(stderr, "bench: %s: %s\n", bin, strerror(errno));
-        return 2;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    const char *bin = bl_okrd_operand(argc, argv, usage);
 
     static work_t w;
     static tmpl_t live, hist;
@@ -1044,7 +601,7 @@ int main(int argc, char **argv)
     printf("okrd filter/formula ingest benchmark: %s\n", bin);
     printf("  %ld CPUs, load %.2f at start; %d KPIs on source %s, batches of %d, %s events per "
            "run, best of %d\n",
-           sysconf(_SC_NPROCESSORS_ONLN), load[0], NKPIS, SOURCE, BATCH, thousands((double)n),
+           sysconf(_SC_NPROCESSORS_ONLN), load[0], NKPIS, SOURCE, BATCH, bl_thousands((double)n),
            reps);
     char ex[3][256];
     filter_text(&w.filt[0], ex[0], sizeof ex[0]);
@@ -1059,7 +616,7 @@ int main(int argc, char **argv)
     void *zctx = zmq_ctx_new();
     static target_t g[NCONF];
     int bad = 0;
-    int64_t now = real_ms();
+    int64_t now = bl_real_ms();
     for (int c = 0; c < NCONF; c++) {
         g[c].conf = c;
         g[c].seq = 1;
@@ -1067,28 +624,29 @@ int main(int argc, char **argv)
     }
     for (int c = 0; c < NCONF && !bad; c++) {
         target_t *t = &g[c];
-        if (okrd_start(&t->o, bin, c, &w) != 0) {
+        setup_t setup = {c, &w};
+        if (bl_okrd_start(&t->o, bin, "okrd-bfilt", write_config, &setup) != 0) {
             fprintf(stderr, "bench: cannot start okrd (%s)\n", conf_name[c]);
             bad = 1;
             break;
         }
-        rpc_init(&t->r, zctx, t->o.query);
-        okstats_t st;
+        bl_rpc_init(&t->r, zctx, t->o.query, 4096);
+        bl_stats_t st;
         bool up = false;
-        for (int i = 0; i < 100 && !up && okrd_alive(&t->o); i++)
-            up = okrd_stats(&t->r, &st);
+        for (int i = 0; i < 100 && !up && bl_okrd_alive(&t->o); i++)
+            up = bl_okrd_stats(&t->r, &st);
         up = up && pub_open(t, zctx) == 0 && pub_history(t, &hist, now) == 0 &&
-             pub_events(t, &live, warm) == 0 && okrd_wait_received(&t->o, &t->r, t->sent, &st);
+             pub_events(t, &live, warm) == 0 && wait_received(&t->o, &t->r, t->sent, &st);
         if (!up) {
             fprintf(stderr, "bench: okrd (%s) did not come up or take its history and warm-up\n",
                     conf_name[c]);
-            okrd_print_log(&t->o);
+            bl_okrd_print_log(&t->o);
             bad = 1;
         }
     }
     if (!bad)
         printf("  3 okrd up, each with %d history events (30 days) and %s warm-up events\n",
-               HIST_EVENTS, thousands((double)warm));
+               HIST_EVENTS, bl_thousands((double)warm));
 
     /* Throughput: the three alternate, their order rotated, so that each
      * ratio is measured side by side. */
@@ -1100,13 +658,13 @@ int main(int argc, char **argv)
             *r = run(&g[c], &live, n);
             printf(
                 "  run %d %-8s %10s ev/s  okrd %.2f CPU-s/M (writer thread %.2f, busy %.0f %%)%s\n",
-                i + 1, conf_name[c], r->ok ? thousands(r->rate) : "FAILED", r->cpu_per_m,
+                i + 1, conf_name[c], r->ok ? bl_thousands(r->rate) : "FAILED", r->cpu_per_m,
                 r->writer_per_m, 100 * r->writer_busy,
                 r->lost || r->rejected ? "  !!! LOST/REJECTED" : "");
             if (!r->ok) {
                 fprintf(stderr, "bench: %s: lost %" PRId64 ", rejected %" PRId64 "\n", conf_name[c],
                         r->lost, r->rejected);
-                okrd_print_log(&g[c].o);
+                bl_okrd_print_log(&g[c].o);
                 bad = 1;
             }
         }
@@ -1117,24 +675,24 @@ int main(int argc, char **argv)
     int mismatches = 0;
     for (int c = 0; c < NCONF && !bad; c++)
         mismatches += check_target(&g[c], &w, &nchecked[c]);
-    lat_t lat = {0};
+    bl_lat_pair_t lat = {0};
+    bool lat_ok = false;
     char dtext[256];
     formula_text(0, dtext, sizeof dtext);
     if (!bad)
-        lat = latency(&g[FORM].r, "b.d0", "b.k1", nq);
+        lat_ok = latency(&g[FORM].r, "b.d0", "b.k1", nq, &lat);
 
     int codes[NCONF];
     for (int c = 0; c < NCONF; c++) {
-        rpc_close(&g[c].r);
+        bl_rpc_close(&g[c].r);
         if (g[c].pub != NULL)
             zmq_close(g[c].pub);
-        codes[c] = okrd_stop(&g[c].o);
+        codes[c] = bl_okrd_stop(&g[c].o);
         if (codes[c] != 0 && g[c].o.dir[0] != '\0') {
-            okrd_print_log(&g[c].o);
+            bl_okrd_print_log(&g[c].o);
             bad = 1;
         }
-        if (g[c].o.dir[0] != '\0')
-            nftw(g[c].o.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        bl_okrd_remove_dir(&g[c].o);
     }
     tmpl_destroy(&live);
     tmpl_destroy(&hist);
@@ -1154,7 +712,7 @@ int main(int argc, char **argv)
     for (int c = 0; c < NCONF; c++) {
         const result_t *r = &res[c][br[c]], *k = &res[c][bc[c]];
         printf("%-9s %10s ev/s   okrd %.2f CPU-s per million events (writer thread %.2f)\n",
-               conf_name[c], thousands(r->rate), k->cpu_per_m, k->writer_per_m);
+               conf_name[c], bl_thousands(r->rate), k->cpu_per_m, k->writer_per_m);
     }
     printf("target: a filter or a formula keeps >= %.0f %% of the baseline's throughput "
            "(CPU per event <= %.2fx)\n",
@@ -1167,7 +725,7 @@ int main(int argc, char **argv)
                "%.2f\n",
                conf_name[c], tr, verdict(tr >= TARGET), cr, verdict(cr <= 1 / TARGET), wr);
     }
-    if (lat.ok)
+    if (lat_ok)
         printf("kpi.get 30d (%d each, interleaved): derived b.d0 = %s p50 %.0f us p99 %.0f us; "
                "raw b.k1 p50 %.0f us p99 %.0f us; ratio p50 %.2f\n",
                nq, dtext, lat.a50, lat.a99, lat.b50, lat.b99, lat.a50 / lat.b50);
@@ -1178,13 +736,13 @@ int main(int argc, char **argv)
         total += g[c].sent;
     printf("checked: stats.applied == sent for all 3 okrd (%s events in all); count and sum over "
            "30d (exact) of %d filtered KPIs and %d raw ones; the values of %d derived KPIs\n",
-           thousands((double)total), nchecked[FILT], nchecked[BASE] + nchecked[FORM] - NDERIVED,
+           bl_thousands((double)total), nchecked[FILT], nchecked[BASE] + nchecked[FORM] - NDERIVED,
            NDERIVED);
     if (mismatches > 0) {
         printf("!!! MISMATCH: %d check(s) failed (above)\n", mismatches);
         return 1;
     }
-    if (!lat.ok)
+    if (!lat_ok)
         return 1;
     printf("all checks passed\n");
     return 0;

@@ -24,26 +24,17 @@
  * Exit status: 0, or 1 when a reply is wrong, events were lost or
  * rejected, or okrd did not stop cleanly.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <time.h>
 #include <unistd.h>
 #include <msgpack.h>
 #include <zmq.h>
 
+#include "benchlib.h"
 #include "wire.h"
 
 #define NKPIS        20
@@ -60,70 +51,6 @@
 #define DAY          INT64_C(86400000)
 
 static const char *const kpi_aggs[4] = {"sum", "count", "avg", "max"};
-
-/* ---- small helpers ------------------------------------------------------ */
-
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t real_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-/* A TCP port on 127.0.0.1 that was free a moment ago. */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
-static int cmp_i64(const void *x, const void *y)
-{
-    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-    return a < b ? -1 : a > b;
-}
-
-/* Percentile p (0..100) of n sorted samples, in ms. */
-static double pct_ms(const int64_t *sorted, int n, double p)
-{
-    if (n <= 0)
-        return 0;
-    int i = (int)(p / 100.0 * (n - 1) + 0.5);
-    if (i >= n)
-        i = n - 1;
-    return (double)sorted[i] / 1e6;
-}
-
-static void pack_lit(msgpack_packer *pk, const char *s)
-{
-    size_t len = strlen(s);
-    msgpack_pack_str(pk, len);
-    msgpack_pack_str_body(pk, s, len);
-}
 
 /* ---- the calendar: this quarter and the previous one, UTC ----------------- */
 
@@ -152,15 +79,6 @@ static void quarters_of(int64_t now, quarters_t *q)
 }
 
 /* ---- okrd: configuration, process --------------------------------------- */
-
-typedef struct okrd {
-    pid_t pid;
-    char dir[256];
-    char conf[320];
-    char log[320];
-    char ingest[64];
-    char query[64];
-} okrd_t;
 
 static void objective_id(int g, char *buf, size_t len)
 {
@@ -209,11 +127,16 @@ static void targets(int agg, int epd, double out[3])
     }
 }
 
-static int write_config(const okrd_t *o, const quarters_t *q, int epd)
+/* What write_config writes about. */
+typedef struct setup {
+    const quarters_t *q;
+    int epd;
+} setup_t;
+
+static int write_config(FILE *f, const bl_okrd_t *o, void *arg)
 {
-    FILE *f = fopen(o->conf, "w");
-    if (f == NULL)
-        return -1;
+    const quarters_t *q = ((const setup_t *)arg)->q;
+    int epd = ((const setup_t *)arg)->epd;
     fprintf(f,
             "daemon = { state_dir = \"%s/state\"; commit_interval_ms = 100; sync = false;\n"
             "           log_level = \"info\"; };\n"
@@ -274,272 +197,27 @@ static int write_config(const okrd_t *o, const quarters_t *q, int epd)
         fprintf(f, "    ); }%s\n", g + 1 < NOBJ ? "," : "");
     }
     fprintf(f, ");\n");
-    return fclose(f) == 0 ? 0 : -1;
-}
-
-static int okrd_start(okrd_t *o, const char *bin, const quarters_t *q, int epd)
-{
-    const char *tmp = getenv("TMPDIR");
-    snprintf(o->dir, sizeof o->dir, "%s/okrd-bokr-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(o->dir) == NULL) {
-        fprintf(stderr, "bench: mkdtemp %s: %s\n", o->dir, strerror(errno));
-        o->dir[0] = '\0';
-        return -1;
-    }
-    snprintf(o->conf, sizeof o->conf, "%s/okrd.conf", o->dir);
-    snprintf(o->log, sizeof o->log, "%s/okrd.log", o->dir);
-    int pi = free_port(), pq = free_port();
-    while (pq == pi && pi > 0)
-        pq = free_port();
-    if (pi <= 0 || pq <= 0) {
-        fprintf(stderr, "bench: no free tcp port\n");
-        return -1;
-    }
-    snprintf(o->ingest, sizeof o->ingest, "tcp://127.0.0.1:%d", pi);
-    snprintf(o->query, sizeof o->query, "tcp://127.0.0.1:%d", pq);
-    if (write_config(o, q, epd) != 0) {
-        fprintf(stderr, "bench: cannot write %s\n", o->conf);
-        return -1;
-    }
-    fflush(NULL);
-    o->pid = fork();
-    if (o->pid < 0)
-        return -1;
-    if (o->pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        int fd = open(o->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
-        execl(bin, "okrd", "-c", o->conf, "--foreground", (char *)NULL);
-        fprintf(stderr, "cannot run %s: %s\n", bin, strerror(errno));
-        _exit(127);
-    }
     return 0;
-}
-
-static void okrd_print_log(const okrd_t *o)
-{
-    FILE *f = fopen(o->log, "r");
-    if (f == NULL)
-        return;
-    char line[1024];
-    fprintf(stderr, "---- %s ----\n", o->log);
-    while (fgets(line, sizeof line, f) != NULL)
-        fputs(line, stderr);
-    fclose(f);
-}
-
-/* SIGTERM, wait (at most 20 s, then SIGKILL); returns the exit status or -1. */
-static int okrd_stop(okrd_t *o)
-{
-    if (o->pid <= 0)
-        return -1;
-    kill(o->pid, SIGTERM);
-    int st = 0;
-    for (int i = 0; i < 2000; i++) {
-        pid_t r = waitpid(o->pid, &st, WNOHANG);
-        if (r == o->pid) {
-            o->pid = 0;
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        }
-        sleep_ms(10);
-    }
-    fprintf(stderr, "bench: okrd did not stop within 20 s of SIGTERM: killed\n");
-    kill(o->pid, SIGKILL);
-    waitpid(o->pid, &st, 0);
-    o->pid = 0;
-    return -1;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-/* utime + stime of okrd, in seconds, from /proc/PID/stat (-1: unknown). */
-static double proc_cpu_s(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    if (p == NULL)
-        return -1;
-    p += 2;
-    for (int field = 3; field < 14 && p != NULL; field++) {
-        p = strchr(p, ' ');
-        if (p != NULL)
-            p++;
-    }
-    unsigned long long ut, st;
-    if (p == NULL || sscanf(p, "%llu %llu", &ut, &st) != 2)
-        return -1;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 /* ---- requests ------------------------------------------------------------ */
 
-typedef struct rpc {
-    void *zctx;
-    void *sock;
-    const char *endpoint;
-    zmq_msg_t msg;
-    msgpack_zone zone;
-    msgpack_object reply;
-} rpc_t;
-
-static void rpc_reopen(rpc_t *r)
-{
-    if (r->sock != NULL)
-        zmq_close(r->sock);
-    r->sock = zmq_socket(r->zctx, ZMQ_REQ);
-    int linger = 0;
-    zmq_setsockopt(r->sock, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_connect(r->sock, r->endpoint);
-}
-
-static void rpc_init(rpc_t *r, void *zctx, const char *endpoint)
-{
-    memset(r, 0, sizeof *r);
-    r->zctx = zctx;
-    r->endpoint = endpoint;
-    zmq_msg_init(&r->msg);
-    msgpack_zone_init(&r->zone, 1 << 16);
-    rpc_reopen(r);
-}
-
-static void rpc_close(rpc_t *r)
-{
-    zmq_msg_close(&r->msg);
-    msgpack_zone_destroy(&r->zone);
-    if (r->sock != NULL)
-        zmq_close(r->sock);
-    r->sock = NULL;
-}
-
-/* Send a request and wait for the reply frame (not decoded). */
-static bool rpc_roundtrip(rpc_t *r, const msgpack_sbuffer *req, int timeout_ms)
-{
-    if (zmq_send(r->sock, req->data, req->size, 0) < 0) {
-        rpc_reopen(r);
-        return false;
-    }
-    zmq_pollitem_t it = {r->sock, 0, ZMQ_POLLIN, 0};
-    if (zmq_poll(&it, 1, timeout_ms) <= 0 || zmq_msg_recv(&r->msg, r->sock, 0) < 0) {
-        rpc_reopen(r);
-        return false;
-    }
-    return true;
-}
-
-/* Decode the reply of the last round trip; true if it is {ok: true, ...}. */
-static bool rpc_decode(rpc_t *r)
-{
-    msgpack_zone_clear(&r->zone);
-    size_t off = 0;
-    if (msgpack_unpack(zmq_msg_data(&r->msg), zmq_msg_size(&r->msg), &off, &r->zone, &r->reply) !=
-            MSGPACK_UNPACK_SUCCESS ||
-        r->reply.type != MSGPACK_OBJECT_MAP)
-        return false;
-    const msgpack_object *ok = wire_map_get(&r->reply, "ok");
-    return ok != NULL && ok->type == MSGPACK_OBJECT_BOOLEAN && ok->via.boolean;
-}
-
-static bool rpc_call(rpc_t *r, const msgpack_sbuffer *req, int timeout_ms)
-{
-    return rpc_roundtrip(r, req, timeout_ms) && rpc_decode(r);
-}
-
-/* Print the error of the last reply (or that none came). */
-static void rpc_print_error(const rpc_t *r, const char *what)
-{
-    char code[64] = "?", msg[512] = "";
-    if (r->reply.type == MSGPACK_OBJECT_MAP) {
-        wire_str_copy(wire_map_get(&r->reply, "error"), code, sizeof code);
-        wire_str_copy(wire_map_get(&r->reply, "message"), msg, sizeof msg);
-        fprintf(stderr, "bench: %s failed: %s: %s\n", what, code, msg);
-    } else {
-        fprintf(stderr, "bench: %s: no valid reply\n", what);
-    }
-}
-
-static int64_t reply_int(const msgpack_object *m, const char *k)
-{
-    int64_t v = -1;
-    if (!wire_int(wire_map_get(m, k), &v))
-        return -1;
-    return v;
-}
-
 /* {op} or {op, at}, {op, id, at}. */
 static void req_build(msgpack_sbuffer *sb, const char *op, const char *id, int64_t at)
 {
-    msgpack_sbuffer_init(sb);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1 + (id != NULL) + (at > 0));
-    pack_lit(&pk, "op");
-    pack_lit(&pk, op);
+    bl_req_begin(sb, &pk, 1 + (id != NULL) + (at > 0), op);
     if (id != NULL) {
-        pack_lit(&pk, "id");
-        pack_lit(&pk, id);
+        bl_pack_str(&pk, "id");
+        bl_pack_str(&pk, id);
     }
     if (at > 0) {
-        pack_lit(&pk, "at");
+        bl_pack_str(&pk, "at");
         msgpack_pack_int64(&pk, at);
     }
 }
 
 /* ---- events --------------------------------------------------------------- */
-
-typedef struct pub {
-    void *sock;
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-} pub_t;
-
-static int pub_open(pub_t *p, void *zctx, const char *endpoint)
-{
-    memset(p, 0, sizeof *p);
-    msgpack_sbuffer_init(&p->sb);
-    msgpack_packer_init(&p->pk, &p->sb, msgpack_sbuffer_write);
-    p->sock = zmq_socket(zctx, ZMQ_XPUB);
-    int hwm = 0, linger = 10000;
-    zmq_setsockopt(p->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_connect(p->sock, endpoint) != 0) {
-        fprintf(stderr, "bench: cannot connect to %s: %s\n", endpoint, zmq_strerror(errno));
-        return -1;
-    }
-    /* okrd's subscription proves its SUB is connected: nothing is sent into the void. */
-    zmq_pollitem_t it = {p->sock, 0, ZMQ_POLLIN, 0};
-    char sub[256];
-    if (zmq_poll(&it, 1, 10000) <= 0 || zmq_recv(p->sock, sub, sizeof sub, 0) < 1 || sub[0] != 1) {
-        fprintf(stderr, "bench: no subscription from okrd at %s within 10 s\n", endpoint);
-        return -1;
-    }
-    return 0;
-}
-
-static void pub_close(pub_t *p)
-{
-    if (p->sock != NULL)
-        zmq_close(p->sock);
-    p->sock = NULL;
-    msgpack_sbuffer_destroy(&p->sb);
-}
 
 /* Body under construction: an array header is written once its size is known. */
 typedef struct batch {
@@ -548,7 +226,7 @@ typedef struct batch {
     int n;
 } batch_t;
 
-static int batch_flush(pub_t *p, const char *topic, batch_t *b, uint64_t *msgs)
+static int batch_flush(bl_pub_t *p, const char *topic, batch_t *b, uint64_t *msgs)
 {
     if (b->n == 0)
         return 0;
@@ -556,17 +234,14 @@ static int batch_flush(pub_t *p, const char *topic, batch_t *b, uint64_t *msgs)
     msgpack_pack_array(&p->pk, (size_t)b->n);
     for (int i = 0; i < b->n; i++) {
         msgpack_pack_map(&p->pk, 2);
-        pack_lit(&p->pk, "value");
+        bl_pack_str(&p->pk, "value");
         msgpack_pack_double(&p->pk, b->v[i]);
-        pack_lit(&p->pk, "ts");
+        bl_pack_str(&p->pk, "ts");
         msgpack_pack_int64(&p->pk, b->ts[i]);
     }
     b->n = 0;
-    if (zmq_send(p->sock, topic, strlen(topic), ZMQ_SNDMORE) < 0 ||
-        zmq_send(p->sock, p->sb.data, p->sb.size, 0) < 0) {
-        fprintf(stderr, "bench: send failed: %s\n", zmq_strerror(errno));
+    if (bl_pub_send(p, topic, strlen(topic)) != 0)
         return -1;
-    }
     (*msgs)++;
     return 0;
 }
@@ -576,7 +251,7 @@ static int batch_flush(pub_t *p, const char *topic, batch_t *b, uint64_t *msgs)
  * previous quarter's start to now (today's up to now only).  Returns the
  * number of events sent, or -1.
  */
-static int64_t publish(pub_t *p, const quarters_t *q, int64_t now, int epd, uint64_t *msgs)
+static int64_t publish(bl_pub_t *p, const quarters_t *q, int64_t now, int epd, uint64_t *msgs)
 {
     static batch_t b;
     int64_t sent = 0;
@@ -601,67 +276,26 @@ static int64_t publish(pub_t *p, const quarters_t *q, int64_t now, int epd, uint
     return sent;
 }
 
-/* Poll stats until received reaches target (and everything is committed). */
-static bool wait_received(rpc_t *r, int64_t target, int64_t *received, int64_t *applied,
-                          int64_t *rejected)
-{
-    msgpack_sbuffer stats;
-    req_build(&stats, "stats", NULL, 0);
-    int64_t last = -1, last_change = mono_ns();
-    bool done = false;
-    for (;;) {
-        if (rpc_call(r, &stats, 5000)) {
-            *received = reply_int(&r->reply, "received");
-            *applied = reply_int(&r->reply, "applied");
-            *rejected = 0;
-            const msgpack_object *rej = wire_map_get(&r->reply, "rejected");
-            if (rej != NULL && rej->type == MSGPACK_OBJECT_MAP)
-                for (uint32_t i = 0; i < rej->via.map.size; i++) {
-                    int64_t v = 0;
-                    if (wire_int(&rej->via.map.ptr[i].val, &v))
-                        *rejected += v;
-                }
-            if (*received >= target) {
-                done = true;
-                break;
-            }
-            if (*received != last) {
-                last = *received;
-                last_change = mono_ns();
-            }
-        }
-        if (mono_ns() - last_change > (int64_t)STALL_MS * 1000000)
-            break;
-        sleep_ms(20);
-    }
-    msgpack_sbuffer_destroy(&stats);
-    return done;
-}
-
 /* A check-in {kr, value, ts, confidence?, note?}: 1 done, 0 this okrd has
  * no checkin op (yet), -1 failed. */
-static int checkin(rpc_t *r, const char *kr, double value, int64_t ts, int confidence)
+static int checkin(bl_rpc_t *r, const char *kr, double value, int64_t ts, int confidence)
 {
     msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, confidence > 0 ? 6 : 4);
-    pack_lit(&pk, "op");
-    pack_lit(&pk, "checkin");
-    pack_lit(&pk, "kr");
-    pack_lit(&pk, kr);
-    pack_lit(&pk, "value");
+    bl_req_begin(&sb, &pk, confidence > 0 ? 6 : 4, "checkin");
+    bl_pack_str(&pk, "kr");
+    bl_pack_str(&pk, kr);
+    bl_pack_str(&pk, "value");
     msgpack_pack_double(&pk, value);
-    pack_lit(&pk, "ts");
+    bl_pack_str(&pk, "ts");
     msgpack_pack_int64(&pk, ts);
     if (confidence > 0) {
-        pack_lit(&pk, "confidence");
+        bl_pack_str(&pk, "confidence");
         msgpack_pack_int64(&pk, confidence);
-        pack_lit(&pk, "note");
-        pack_lit(&pk, "on the way");
+        bl_pack_str(&pk, "note");
+        bl_pack_str(&pk, "on the way");
     }
-    bool ok = rpc_call(r, &sb, 15000);
+    bool ok = bl_rpc_call(r, &sb, 15000);
     msgpack_sbuffer_destroy(&sb);
     if (ok)
         return 1;
@@ -670,7 +304,7 @@ static int checkin(rpc_t *r, const char *kr, double value, int64_t ts, int confi
         wire_str_copy(wire_map_get(&r->reply, "message"), msg, sizeof msg) == 0 &&
         strncmp(msg, "unknown op", 10) == 0)
         return 0;
-    rpc_print_error(r, "checkin");
+    bl_rpc_print_error(r, "checkin");
     return -1;
 }
 
@@ -710,7 +344,7 @@ static void count_node(const msgpack_object *o, tree_count_t *c)
 }
 
 /* The last reply is okr.tree with 10 roots, 100 objectives, 400 KRs. */
-static bool check_tree(const rpc_t *r, tree_count_t *c)
+static bool check_tree(const bl_rpc_t *r, tree_count_t *c)
 {
     memset(c, 0, sizeof *c);
     const msgpack_object *objs = wire_map_get(&r->reply, "objectives");
@@ -741,7 +375,7 @@ typedef struct timing {
 } timing_t;
 
 /* warm requests untimed, then up to n timed ones (at most cap_ms). */
-static timing_t time_op(rpc_t *r, const msgpack_sbuffer *req, int warm, int n, int64_t cap_ms,
+static timing_t time_op(bl_rpc_t *r, const msgpack_sbuffer *req, int warm, int n, int64_t cap_ms,
                         pid_t pid, const char *what)
 {
     timing_t t = {0};
@@ -749,40 +383,40 @@ static timing_t time_op(rpc_t *r, const msgpack_sbuffer *req, int warm, int n, i
     if (ns == NULL)
         return t;
     for (int i = 0; i < warm; i++)
-        if (!rpc_call(r, req, 30000)) {
-            rpc_print_error(r, what);
+        if (!bl_rpc_call(r, req, 30000)) {
+            bl_rpc_print_error(r, what);
             free(ns);
             return t;
         }
-    double c0 = proc_cpu_s(pid);
-    int64_t t_start = mono_ns();
+    double c0 = bl_proc_cpu_s(pid);
+    int64_t t_start = bl_mono_ns();
     int done = 0;
     double sum = 0;
     for (; done < n; done++) {
-        int64_t t0 = mono_ns();
-        if (!rpc_roundtrip(r, req, 30000)) {
+        int64_t t0 = bl_mono_ns();
+        if (!bl_rpc_roundtrip(r, req, 30000)) {
             fprintf(stderr, "bench: %s: no reply within 30 s\n", what);
             free(ns);
             return t;
         }
-        ns[done] = mono_ns() - t0;
+        ns[done] = bl_mono_ns() - t0;
         sum += (double)ns[done];
         if ((t0 - t_start) / 1000000 > cap_ms) {
             done++;
             break;
         }
     }
-    double c1 = proc_cpu_s(pid);
-    if (!rpc_decode(r)) {
-        rpc_print_error(r, what);
+    double c1 = bl_proc_cpu_s(pid);
+    if (!bl_rpc_decode(r)) {
+        bl_rpc_print_error(r, what);
         free(ns);
         return t;
     }
-    qsort(ns, (size_t)done, sizeof *ns, cmp_i64);
+    qsort(ns, (size_t)done, sizeof *ns, bl_cmp_i64);
     t.n = done;
-    t.p50 = pct_ms(ns, done, 50);
-    t.p90 = pct_ms(ns, done, 90);
-    t.p99 = pct_ms(ns, done, 99);
+    t.p50 = bl_pct_ms(ns, done, 50);
+    t.p90 = bl_pct_ms(ns, done, 90);
+    t.p99 = bl_pct_ms(ns, done, 99);
     t.max = (double)ns[done - 1] / 1e6;
     t.mean = sum / done / 1e6;
     /* /proc counts in clock ticks (10 ms): too few of them say nothing. */
@@ -834,12 +468,12 @@ int main(int argc, char **argv)
         usage();
     }
 
-    int64_t now = real_ms();
+    int64_t now = bl_real_ms();
     quarters_t q;
     quarters_of(now, &q);
-    okrd_t o = {0};
+    bl_okrd_t o = {0};
     void *zctx = zmq_ctx_new();
-    rpc_t r = {0};
+    bl_rpc_t r = {0};
     int status = 1;
     msgpack_sbuffer ping, tree, objget, krget;
     req_build(&ping, "ping", NULL, 0);
@@ -847,20 +481,13 @@ int main(int argc, char **argv)
     msgpack_sbuffer_init(&objget);
     msgpack_sbuffer_init(&krget);
 
-    if (okrd_start(&o, bin, &q, epd) != 0)
+    setup_t setup = {&q, epd};
+    if (bl_okrd_start(&o, bin, "okrd-bokr", write_config, &setup) != 0)
         goto out;
-    rpc_init(&r, zctx, o.query);
-    bool up = false;
-    for (int i = 0; i < 100 && !up; i++) {
-        up = rpc_call(&r, &ping, 100);
-        if (!up && waitpid(o.pid, NULL, WNOHANG) == o.pid) {
-            o.pid = 0;
-            break;
-        }
-    }
-    if (!up) {
+    bl_rpc_init(&r, zctx, o.query, 1 << 16);
+    if (!bl_okrd_wait_up(&o, &r, &ping, 100)) {
         fprintf(stderr, "bench: okrd did not answer ping within 10 s\n");
-        okrd_print_log(&o);
+        bl_okrd_print_log(&o);
         goto out;
     }
     printf("okrd pid %d, %s: %d objectives (%d roots x %d children) x %d KRs, %d KPIs, period "
@@ -868,22 +495,25 @@ int main(int argc, char **argv)
            (int)o.pid, o.dir, NOBJ, NROOTS, NCHILDREN, NKRS, NKPIS, q.name);
 
     /* Events: the previous quarter and this one up to now. */
-    pub_t p;
+    bl_pub_t p;
     uint64_t msgs = 0;
-    int64_t t0 = mono_ns();
-    if (pub_open(&p, zctx, o.ingest) != 0) {
-        pub_close(&p);
+    int64_t t0 = bl_mono_ns();
+    /* okrd's subscription proves its SUB is connected: nothing is sent into the void. */
+    if (bl_pub_open(&p, zctx, 0, 10000, 0, o.ingest) != 0) {
+        bl_pub_close(&p);
         goto out;
     }
     int64_t sent = publish(&p, &q, now, epd, &msgs);
     if (sent < 0) {
-        pub_close(&p);
+        bl_pub_close(&p);
         goto out;
     }
-    int64_t received = 0, applied = 0, rejected = 0;
-    bool all = wait_received(&r, sent, &received, &applied, &rejected);
-    pub_close(&p);
-    double ingest_s = (double)(mono_ns() - t0) / 1e9;
+    /* Poll stats until received reaches sent (and everything is committed). */
+    bl_stats_t st = {0};
+    bool all = bl_okrd_wait_received(NULL, &r, sent, &st, 20000, STALL_MS);
+    int64_t received = st.received, applied = st.applied, rejected = st.rejected;
+    bl_pub_close(&p);
+    double ingest_s = (double)(bl_mono_ns() - t0) / 1e9;
     int days_prev = (int)((q.from - q.prev_from) / DAY), days_cur = (int)((now - q.from) / DAY) + 1;
     printf("events: %" PRId64 " sent in %" PRIu64 " messages (%d KPIs x %d days [%d previous "
            "quarter + %d this] x %d), received %" PRId64 ", applied %" PRId64 ", rejected %" PRId64
@@ -892,13 +522,13 @@ int main(int argc, char **argv)
            rejected, ingest_s);
     if (!all || applied != sent || rejected != 0) {
         fprintf(stderr, "bench: okrd did not apply every event\n");
-        okrd_print_log(&o);
+        bl_okrd_print_log(&o);
         goto out;
     }
 
     /* Check-ins for the manual KRs: one early in the quarter, one recent. */
     int ncheckins = 0;
-    int64_t t_ck = mono_ns();
+    int64_t t_ck = bl_mono_ns();
     for (int g = 0; g < NOBJ; g++) {
         if (!has_manual(g))
             continue;
@@ -918,17 +548,17 @@ int main(int argc, char **argv)
         }
         ncheckins += 2;
     }
-    double ck_ms = (double)(mono_ns() - t_ck) / 1e6;
+    double ck_ms = (double)(bl_mono_ns() - t_ck) / 1e6;
     if (ncheckins > 0)
         printf("check-ins: %d on %d manual KRs, %.1f ms each (each waits for a commit)\n",
                ncheckins, ncheckins / 2, ck_ms / ncheckins);
 
     /* okr.tree, no filters, at = now (the same instant for every request). */
-    int64_t at = real_ms();
+    int64_t at = bl_real_ms();
     msgpack_sbuffer_destroy(&tree);
     req_build(&tree, "okr.tree", NULL, at);
-    if (!rpc_call(&r, &tree, 30000)) {
-        rpc_print_error(&r, "okr.tree");
+    if (!bl_rpc_call(&r, &tree, 30000)) {
+        bl_rpc_print_error(&r, "okr.tree");
         goto out;
     }
     tree_count_t tc;
@@ -981,30 +611,29 @@ int main(int argc, char **argv)
     if (loop_s > 0) {
         printf("looping okr.tree for %d s (okrd pid %d)\n", loop_s, (int)o.pid);
         fflush(stdout);
-        int64_t end = mono_ns() + (int64_t)loop_s * 1000000000;
+        int64_t end = bl_mono_ns() + (int64_t)loop_s * 1000000000;
         int n = 0;
-        while (mono_ns() < end && rpc_roundtrip(&r, &tree, 30000))
+        while (bl_mono_ns() < end && bl_rpc_roundtrip(&r, &tree, 30000))
             n++;
         printf("  %d requests\n", n);
     }
     status = 0;
 
 out:
-    rpc_close(&r);
+    bl_rpc_close(&r);
     msgpack_sbuffer_destroy(&ping);
     msgpack_sbuffer_destroy(&tree);
     msgpack_sbuffer_destroy(&objget);
     msgpack_sbuffer_destroy(&krget);
     if (o.pid > 0) {
-        int rc = okrd_stop(&o);
+        int rc = bl_okrd_stop(&o);
         if (rc != 0) {
             fprintf(stderr, "bench: okrd exited with status %d\n", rc);
-            okrd_print_log(&o);
+            bl_okrd_print_log(&o);
             status = 1;
         }
     }
     zmq_ctx_term(zctx);
-    if (o.dir[0] != '\0')
-        nftw(o.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    bl_okrd_remove_dir(&o);
     return status;
 }
