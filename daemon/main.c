@@ -304,7 +304,14 @@ int main(int argc, char **argv)
     writer_t w = {0};
     char *errors = NULL;
     if (config_load(check ? check : path, &w.cfg, &errors) != 0) {
-        fputs(errors, stderr);
+        /* Under systemd each line gets the error priority, like every log line. */
+        if (check == NULL && getenv("JOURNAL_STREAM") != NULL) {
+            char *save = NULL;
+            for (char *l = strtok_r(errors, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                fprintf(stderr, "<3>%s\n", l);
+        } else {
+            fputs(errors, stderr);
+        }
         free(errors);
         return EXIT_CONFIG;
     }

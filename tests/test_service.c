@@ -372,6 +372,27 @@ static void test_watchdog_of_another_pid(void **state)
 
 /* ---- journald priority prefixes --------------------------------------- */
 
+/* Configuration errors at start-up carry the error priority too. */
+static void test_journal_config_errors(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/okrd-svc-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "daemon = { bogus = 1; };\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char out[1024];
+    const char *const argv[] = {OKRD_BIN, "-c", path, NULL};
+    setenv("JOURNAL_STREAM", "8:123456", 1);
+    int rc = h_run(argv, out, sizeof out);
+    unsetenv("JOURNAL_STREAM");
+    unlink(path);
+    assert_int_equal(rc, 1);
+    if (strncmp(out, "<3>", 3) != 0 || strstr(out, ":1: unknown key 'bogus' in daemon") == NULL)
+        fail_msg("start-up error without its priority: %s", out);
+}
+
 static void test_journal_prefixes(void **state)
 {
     fixture_t *f = *state;
@@ -684,6 +705,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_watchdog_with_slow_commits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watchdog_of_another_pid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_prefixes, setup, teardown),
+        cmocka_unit_test(test_journal_config_errors),
         cmocka_unit_test_setup_teardown(test_sighup_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unit_verify, setup, teardown),
         cmocka_unit_test(test_man_pages),
