@@ -367,23 +367,28 @@ static int w_compare(parser_t *ps)
     return emit(ps, op, at);
 }
 
+/* A parenthesised sub-expression of either language: '(' inner ')'. */
+static int parens(parser_t *ps, int (*inner)(parser_t *))
+{
+    if (nest_enter(ps, ps->p) < 0)
+        return -1;
+    ps->p++;
+    if (inner(ps) < 0)
+        return -1;
+    skip_ws(ps);
+    if (*ps->p != ')')
+        return fail(ps, ps->p, "expected ')'");
+    ps->p++;
+    ps->nest--;
+    return 0;
+}
+
 static int w_primary(parser_t *ps)
 {
     skip_ws(ps);
     const char *at = ps->p;
-    if (*at == '(') {
-        if (nest_enter(ps, at) < 0)
-            return -1;
-        ps->p++;
-        if (w_or(ps) < 0)
-            return -1;
-        skip_ws(ps);
-        if (*ps->p != ')')
-            return fail(ps, ps->p, "expected ')'");
-        ps->p++;
-        ps->nest--;
-        return 0;
-    }
+    if (*at == '(')
+        return parens(ps, w_or);
     if (strncmp(at, "tags.", 5) == 0)
         return w_tag(ps);
     return w_compare(ps);
@@ -497,19 +502,8 @@ static int f_primary(parser_t *ps)
 {
     skip_ws(ps);
     const char *at = ps->p;
-    if (*at == '(') {
-        if (nest_enter(ps, at) < 0)
-            return -1;
-        ps->p++;
-        if (f_expr(ps) < 0)
-            return -1;
-        skip_ws(ps);
-        if (*ps->p != ')')
-            return fail(ps, ps->p, "expected ')'");
-        ps->p++;
-        ps->nest--;
-        return 0;
-    }
+    if (*at == '(')
+        return parens(ps, f_expr);
     if (is_word_start(*at))
         return f_ref(ps);
     double v;
