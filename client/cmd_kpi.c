@@ -100,22 +100,7 @@ static void print_kpi_list(const ctl_t *c, const msgpack_object *m)
 
 int cmd_kpi_list(ctl_t *c)
 {
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    reply_t r;
-
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1);
-    pack_kv_str(&pk, "op", "kpi.list");
-    int rc = request_send(c, &sb, &r);
-    msgpack_sbuffer_destroy(&sb);
-    if (rc == CTL_EXIT_OK && c->json)
-        rc = reply_print_json(&r);
-    else if (rc == CTL_EXIT_OK)
-        print_kpi_list(c, r.map);
-    reply_free(&r);
-    return rc;
+    return request_run_op(c, "kpi.list", print_kpi_list);
 }
 
 /* ---- kpi get ---------------------------------------------------------- */
@@ -280,7 +265,6 @@ int cmd_kpi_get(ctl_t *c)
     const char *agg = c->opt[CTL_OPT_AGGREGATE];
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    reply_t r;
     int64_t at = 0;
     int rc;
 
@@ -300,14 +284,7 @@ int cmd_kpi_get(ctl_t *c)
     if (agg != NULL)
         pack_kv_str(&pk, "aggregate", agg);
 
-    rc = request_send(c, &sb, &r);
-    msgpack_sbuffer_destroy(&sb);
-    if (rc == CTL_EXIT_OK && c->json)
-        rc = reply_print_json(&r);
-    else if (rc == CTL_EXIT_OK)
-        print_kpi(c, r.map);
-    reply_free(&r);
-    return rc;
+    return request_run(c, &sb, print_kpi);
 }
 
 /* ---- kpi series ------------------------------------------------------- */
@@ -393,7 +370,6 @@ int cmd_kpi_series(ctl_t *c)
     const char *step = c->opt[CTL_OPT_STEP], *agg = c->opt[CTL_OPT_AGGREGATE];
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    reply_t r;
     int64_t from, to, step_ms;
     int rc;
 
@@ -422,12 +398,5 @@ int cmd_kpi_series(ctl_t *c)
     if (agg != NULL)
         pack_kv_str(&pk, "aggregate", agg);
 
-    rc = request_send(c, &sb, &r);
-    msgpack_sbuffer_destroy(&sb);
-    if (rc == CTL_EXIT_OK && c->json)
-        rc = reply_print_json(&r);
-    else if (rc == CTL_EXIT_OK)
-        print_series(c, r.map);
-    reply_free(&r);
-    return rc;
+    return request_run(c, &sb, print_series);
 }

@@ -29,21 +29,6 @@
 /* Sparkline width of `kr`'s history, in days shown. */
 #define HISTORY_CELLS 60
 
-/* Send a packed request; on success print it as JSON or with show(). */
-static int run(ctl_t *c, msgpack_sbuffer *sb, void (*show)(const ctl_t *, const msgpack_object *))
-{
-    reply_t r;
-    int rc = request_send(c, sb, &r);
-
-    msgpack_sbuffer_destroy(sb);
-    if (rc == CTL_EXIT_OK && c->json)
-        rc = reply_print_json(&r);
-    else if (rc == CTL_EXIT_OK)
-        show(c, r.map);
-    reply_free(&r);
-    return rc;
-}
-
 /* --at, when given, into *at; *has says whether it was. */
 static int at_option(const ctl_t *c, bool *has, int64_t *at)
 {
@@ -155,7 +140,7 @@ int cmd_okr_status(ctl_t *c)
         pack_kv_str(&pk, "owner", owner);
     if (has_at)
         pack_kv_int(&pk, "at", at);
-    return run(c, &sb, show_tree);
+    return request_run(c, &sb, show_tree);
 }
 
 /* ---- objective -------------------------------------------------------- */
@@ -241,7 +226,7 @@ static int get_by_id(ctl_t *c, const char *op, void (*show)(const ctl_t *, const
     pack_kv_str(&pk, "id", c->args[0]);
     if (has_at)
         pack_kv_int(&pk, "at", at);
-    return run(c, &sb, show);
+    return request_run(c, &sb, show);
 }
 
 int cmd_objective(ctl_t *c)
@@ -597,5 +582,5 @@ int cmd_checkin(ctl_t *c)
         pack_kv_str(&pk, "author", a.author);
     if (a.has_ts)
         pack_kv_int(&pk, "ts", a.ts);
-    return run(c, &sb, show_checkin);
+    return request_run(c, &sb, show_checkin);
 }

@@ -103,8 +103,9 @@ static void add_rejected(table_t *t, const msgpack_object *rej)
     }
 }
 
-static void print_stats(const msgpack_object *m)
+static void print_stats(const ctl_t *c, const msgpack_object *m)
 {
+    (void)c;
     char num[64];
     double v;
     table_t *t = table_new(2, NULL, "lr");
@@ -137,15 +138,7 @@ static void print_stats(const msgpack_object *m)
 
 int cmd_stats(ctl_t *c)
 {
-    reply_t r;
-
-    int rc = simple_request(c, "stats", &r);
-    if (rc == CTL_EXIT_OK && c->json)
-        rc = reply_print_json(&r);
-    else if (rc == CTL_EXIT_OK)
-        print_stats(r.map);
-    reply_free(&r);
-    return rc;
+    return request_run_op(c, "stats", print_stats);
 }
 
 /* ---- source list ------------------------------------------------------ */
@@ -177,13 +170,5 @@ static void print_sources(const ctl_t *c, const msgpack_object *m)
 
 int cmd_source_list(ctl_t *c)
 {
-    reply_t r;
-
-    int rc = simple_request(c, "source.list", &r);
-    if (rc == CTL_EXIT_OK && c->json)
-        rc = reply_print_json(&r);
-    else if (rc == CTL_EXIT_OK)
-        print_sources(c, r.map);
-    reply_free(&r);
-    return rc;
+    return request_run_op(c, "source.list", print_sources);
 }

@@ -100,3 +100,29 @@ int reply_print_json(const reply_t *r)
     fputc('\n', stdout);
     return CTL_EXIT_OK;
 }
+
+int request_run(ctl_t *c, msgpack_sbuffer *req, reply_show_fn show)
+{
+    reply_t r;
+    int rc = request_send(c, req, &r);
+
+    msgpack_sbuffer_destroy(req);
+    if (rc == CTL_EXIT_OK && c->json)
+        rc = reply_print_json(&r);
+    else if (rc == CTL_EXIT_OK)
+        show(c, r.map);
+    reply_free(&r);
+    return rc;
+}
+
+int request_run_op(ctl_t *c, const char *op, reply_show_fn show)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    pack_kv_str(&pk, "op", op);
+    return request_run(c, &sb, show);
+}

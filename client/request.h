@@ -30,6 +30,18 @@ int request_send(ctl_t *c, const msgpack_sbuffer *req, reply_t *r);
 
 void reply_free(reply_t *r);
 
+/* How a command shows a successful reply to people. */
+typedef void (*reply_show_fn)(const ctl_t *c, const msgpack_object *map);
+
+/*
+ * Send req (and destroy it), then print the reply as JSON with --json, or
+ * with show otherwise.  Returns the exit code.
+ */
+int request_run(ctl_t *c, msgpack_sbuffer *req, reply_show_fn show);
+
+/* request_run for a request that is just {op}. */
+int request_run_op(ctl_t *c, const char *op, reply_show_fn show);
+
 /* Print the reply map as one line of JSON to stdout; returns CTL_EXIT_OK. */
 int reply_print_json(const reply_t *r);
 
