@@ -13,12 +13,8 @@
 static int simple_request(ctl_t *c, const char *op, reply_t *r)
 {
     msgpack_sbuffer sb;
-    msgpack_packer pk;
 
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1);
-    pack_kv_str(&pk, "op", op);
+    request_op(&sb, op);
     int rc = request_send(c, &sb, r);
     msgpack_sbuffer_destroy(&sb);
     return rc;

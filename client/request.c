@@ -115,14 +115,19 @@ int request_run(ctl_t *c, msgpack_sbuffer *req, reply_show_fn show)
     return rc;
 }
 
+void request_op(msgpack_sbuffer *sb, const char *op)
+{
+    msgpack_packer pk;
+
+    msgpack_sbuffer_init(sb);
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    pack_kv_str(&pk, "op", op);
+}
+
 int request_run_op(ctl_t *c, const char *op, reply_show_fn show)
 {
     msgpack_sbuffer sb;
-    msgpack_packer pk;
-
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1);
-    pack_kv_str(&pk, "op", op);
+    request_op(&sb, op);
     return request_run(c, &sb, show);
 }

@@ -39,6 +39,9 @@ typedef void (*reply_show_fn)(const ctl_t *c, const msgpack_object *map);
  */
 int request_run(ctl_t *c, msgpack_sbuffer *req, reply_show_fn show);
 
+/* Initialise sb with the request {op}; the caller destroys it. */
+void request_op(msgpack_sbuffer *sb, const char *op);
+
 /* request_run for a request that is just {op}. */
 int request_run_op(ctl_t *c, const char *op, reply_show_fn show);
 
